@@ -1,0 +1,41 @@
+"""tinygrad_tutorial: a small PyTorch, built to be read.
+
+``import tinygrad_tutorial as torch`` runs most beginner PyTorch code. The
+package is laid out one concept per module, in the order the book teaches them:
+
+- ``tensor.py``   the Tensor and the functions that create tensors
+- ``dtypes.py``   dtypes and PyTorch's promotion rules
+- ``backend.py``  devices: NumPy on the CPU, CuPy on a GPU
+- ``autograd.py`` the dynamic graph, ``backward()`` and ``no_grad``
+- ``ops.py``      the primitive ops, each forward beside its backward
+- ``random.py``   seeded random tensors
+- ``viz.py``      drawing the graph behind a tensor
+- ``nn``, ``optim``, ``utils.data``: layers, losses, optimizers and data loading
+"""
+from . import cuda
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import device
+from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int16, int32, int64, uint8)
+from .functions import *  # noqa: F401,F403  (exp, sum, relu, ...)
+from .functions import is_tensor, isclose
+from .random import (Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
+                     randn, randn_like, randperm)
+from .tensor import (Size, Tensor, arange, as_tensor, cat, concatenate, empty, empty_like, eye, from_numpy, full,
+                     full_like, linspace, matmul, ones, ones_like, stack, tensor, where, zeros, zeros_like)
+
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):  # submodules that import more than NumPy load on first use
+    if name in ("nn", "optim", "utils", "viz"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'tinygrad_tutorial' has no attribute '{name}'")

@@ -1,0 +1,204 @@
+"""The dynamic graph and reverse-mode automatic differentiation.
+
+Every op is a :class:`Function`. Calling ``SomeOp.apply(x, y)`` runs its
+``forward`` on the raw arrays and, when gradients are wanted, returns a tensor
+whose ``grad_fn`` is that Function: a node that remembers its inputs and what
+it saved. :func:`backward` walks these nodes from the output back to the leaves.
+"""
+import functools
+import weakref
+
+from . import backend
+
+_grad_enabled = True
+
+
+def is_grad_enabled():
+    return _grad_enabled
+
+
+class _GradMode:
+    """Sets the grad mode inside a ``with`` block or a decorated function, and restores
+    the previous mode on exit, even when an exception escapes."""
+
+    mode = True
+
+    def __init__(self):
+        self._previous = []  # a stack, so the same object can be entered again (recursion)
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with self:
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """``with no_grad():`` nothing inside is recorded, so nothing can be differentiated."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """``with enable_grad():`` record again, even inside ``no_grad``."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """``set_grad_enabled(False)`` switches recording off at once; as a context manager it
+    switches back on exit."""
+
+    def __init__(self, mode):
+        global _grad_enabled
+        super().__init__()
+        self.mode = bool(mode)
+        self._previous.append(_grad_enabled)
+        _grad_enabled = self.mode
+
+    def __enter__(self):
+        pass  # already set by __init__
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
+
+
+class Function:
+    """One op: ``forward`` computes on arrays, ``backward`` maps the output's gradient
+    to one gradient per input (the vector-Jacobian product). The instance is also the
+    graph node, holding the inputs and whatever ``forward`` saved."""
+
+    def __init__(self):
+        self.inputs = ()
+        self.freed = False
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        """Run the op on tensors, recording a node when any input requires grad."""
+        node = cls()
+        device = inputs[0].device
+        for other in inputs[1:]:
+            if other.device != device:
+                raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                                   f"devices, {device} and {other.device} (in {cls.__name__})")
+        out = _tensor.Tensor(node.forward(*[x.array for x in inputs], **options))
+        if _grad_enabled and any(x.requires_grad for x in inputs):
+            node.inputs = inputs
+            out.requires_grad = True
+            out.grad_fn = node
+        return out
+
+    def forward(self, *arrays, **options):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    def release(self):
+        """Drop what the node holds so its arrays can be freed; the node stays as a marker."""
+        self.__dict__.clear()
+        self.inputs, self.freed = (), True
+
+    def name(self):
+        return f"{type(self).__name__}Backward"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+
+def topological_order(root):
+    """Nodes reachable from ``root``, each after every node that consumes its output.
+
+    An explicit stack instead of recursion, so a chain of 100,000 ops is fine.
+    """
+    order, visited = [], {id(root)}
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for x in node.inputs:
+            parent = x.grad_fn
+            if parent is not None and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, False))
+    order.reverse()  # post-order reversed: consumers before producers
+    return order
+
+
+def backward(tensor, gradient=None, retain_graph=False):
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad``."""
+    if not tensor.requires_grad:
+        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if gradient is None:
+        if tensor.numel() != 1:
+            raise RuntimeError(f"grad can be implicitly created only for scalar outputs, but the tensor has shape "
+                               f"{tuple(tensor.shape)}; pass gradient= (a tensor of that shape) to backward()")
+        gradient = backend.get_array_module(tensor.array).ones_like(tensor.array)
+    else:
+        gradient = gradient.array if isinstance(gradient, _tensor.Tensor) else gradient
+        if tuple(gradient.shape) != tuple(tensor.shape):
+            raise RuntimeError(f"Mismatch in shape: gradient has shape {tuple(gradient.shape)} but the output "
+                               f"has shape {tuple(tensor.shape)}")
+    if tensor.grad_fn is None:  # backward() on a leaf: its gradient is the seed itself
+        _accumulate_into_leaf(tensor, gradient)
+        return
+
+    grads = {tensor.grad_fn: gradient}  # gradient flowing into each node's output
+    for node in topological_order(tensor.grad_fn):
+        if node.freed:
+            raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
+                               "tensors after they have already been freed). Specify retain_graph=True if you "
+                               "need to backward through the graph a second time.")
+        grad = grads.pop(node, None)
+        if grad is None:  # every consumer of this node's output returned no gradient for it
+            if not retain_graph:
+                node.release()
+            continue
+        retained = getattr(node, "retained_output", None)
+        if retained is not None and retained() is not None:
+            _accumulate_into_leaf(retained(), grad)
+        input_grads = node.backward(grad)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        for x, g in zip(node.inputs, input_grads):
+            if g is None or not x.requires_grad:
+                continue
+            if g.dtype != x.array.dtype:
+                g = g.astype(x.array.dtype)
+            if x.grad_fn is None:
+                _accumulate_into_leaf(x, g)
+            elif x.grad_fn in grads:
+                grads[x.grad_fn] = grads[x.grad_fn] + g  # a new array: g may be shared by other inputs
+            else:
+                grads[x.grad_fn] = g
+        if not retain_graph:
+            node.release()
+
+
+def _accumulate_into_leaf(tensor, grad):
+    if tensor.grad is None:
+        tensor.grad = _tensor.Tensor(grad.copy())  # a copy: ``grad`` may also flow to other inputs
+    else:
+        tensor.grad.array = tensor.grad.array + grad
+
+
+def retain_grad(tensor):
+    tensor.grad_fn.retained_output = weakref.ref(tensor)
+
+
+from . import tensor as _tensor  # noqa: E402  (last: tensor.py imports this module; Tensor is looked up at call time)

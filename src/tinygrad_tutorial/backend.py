@@ -1,0 +1,120 @@
+"""Devices and array modules: the one place where CPU and GPU differ.
+
+A tensor on ``cpu`` keeps its values in a NumPy array, a tensor on ``cuda`` in a
+CuPy array. CuPy mirrors NumPy's API, so every op is written once against an
+array module ``xp``; the few functions CuPy spells differently live here.
+"""
+import functools
+
+import numpy as np
+
+
+class device:
+    """Where a tensor lives: ``device("cpu")``, ``device("cuda")``, ``device("cuda:0")``."""
+
+    def __init__(self, spec="cpu"):
+        if isinstance(spec, device):
+            self.type, self.index = spec.type, spec.index
+            return
+        if not isinstance(spec, str):
+            raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {spec!r}")
+        kind, _, index = spec.partition(":")
+        if kind not in ("cpu", "cuda") or (index and not index.isdigit()):
+            raise RuntimeError(f"Expected one of 'cpu', 'cuda', 'cuda:N' device type, got {spec!r}")
+        if kind == "cpu" and index not in ("", "0"):
+            raise RuntimeError(f"cpu device has no index, got {spec!r}")
+        self.type = kind
+        self.index = int(index or 0) if kind == "cuda" else None
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+
+CPU = device("cpu")
+
+
+@functools.lru_cache(maxsize=None)
+def _cupy_or_reason():
+    """Import CuPy and find a GPU; return (cupy, None) or (None, why not)."""
+    try:
+        import cupy
+    except Exception as error:  # ImportError, or a broken CUDA install
+        return None, f"CuPy is not installed ({error}); install it with `pip install tinygrad-tutorial[cuda]`"
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:  # no driver, no device
+        return None, f"CuPy found no usable GPU driver ({error})"
+    if count == 0:
+        return None, "CuPy is installed but no GPU was found"
+    return cupy, None
+
+
+def cuda_is_available():
+    """True when a CUDA GPU can be used. Never raises."""
+    return _cupy_or_reason()[0] is not None
+
+
+def cuda_device_count():
+    cupy, _ = _cupy_or_reason()
+    return cupy.cuda.runtime.getDeviceCount() if cupy is not None else 0
+
+
+def array_module(dev):
+    """NumPy for the CPU, CuPy for a GPU (raising with the reason if there is none)."""
+    if dev.type == "cpu":
+        return np
+    cupy, reason = _cupy_or_reason()
+    if cupy is None:
+        raise RuntimeError(f"device {dev} was requested but CUDA is not available: {reason}")
+    if dev.index >= cupy.cuda.runtime.getDeviceCount():
+        raise RuntimeError(f"device {dev} was requested but only {cuda_device_count()} GPU(s) exist")
+    return cupy
+
+
+def is_gpu_array(obj):
+    """A CuPy array? (Checked by module name, so CuPy need not be imported.)"""
+    return type(obj).__module__.startswith("cupy")
+
+
+def device_of(array):
+    """The device an array lives on."""
+    if isinstance(array, np.ndarray) or np.isscalar(array):
+        return CPU
+    return device(f"cuda:{array.device.id}")
+
+
+def to_device(array, dev):
+    """Copy ``array`` to ``dev`` (no copy when it is already there)."""
+    if device_of(array) == dev:
+        return array
+    if dev.type == "cpu":
+        return array.get()
+    cupy = array_module(dev)
+    with cupy.cuda.Device(dev.index):
+        return cupy.asarray(array)
+
+
+def get_array_module(array):
+    return np if isinstance(array, np.ndarray) else array_module(device_of(array))
+
+
+def scatter_add(target, index, values):
+    """``target[index] += values`` where repeated indices add up (NumPy and CuPy spell it differently)."""
+    if isinstance(target, np.ndarray):
+        np.add.at(target, index, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(target, index, values)

@@ -1,0 +1,357 @@
+"""The primitive ops. Each ``forward`` computes on raw arrays (NumPy or CuPy: the
+code does not care which); each ``backward`` receives dL/d(output) and returns
+dL/d(input) for every input: the vector-Jacobian product of the op, written next
+to its forward so the two can be read together. Everything else in the package
+(mean, softmax-based losses, layers) is composed from these.
+"""
+import numpy as np
+
+from . import backend
+from .autograd import Function
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` back to ``shape``: the backward of broadcasting.
+
+    Broadcasting copies an input along new leading axes and along axes of size 1;
+    every copy contributed to the output, so their gradients add up.
+    """
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+# ---------------------------------------------------------------- elementwise binary
+class Add(Function):
+    def forward(self, a, b):  # a + b
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, grad):  # d/da = 1, d/db = 1
+        return unbroadcast(grad, self.shapes[0]), unbroadcast(grad, self.shapes[1])
+
+
+class Sub(Function):
+    def forward(self, a, b):  # a - b
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, grad):  # d/da = 1, d/db = -1
+        return unbroadcast(grad, self.shapes[0]), unbroadcast(-grad, self.shapes[1])
+
+
+class Mul(Function):
+    def forward(self, a, b):  # a * b
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad):  # d/da = b, d/db = a
+        return unbroadcast(grad * self.b, self.a.shape), unbroadcast(grad * self.a, self.b.shape)
+
+
+class Div(Function):
+    def forward(self, a, b):  # a / b
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, grad):  # d/da = 1/b, d/db = -a/b²
+        grad_a = grad / self.b
+        return unbroadcast(grad_a, self.a.shape), unbroadcast(-grad_a * self.a / self.b, self.b.shape)
+
+
+class Pow(Function):
+    def forward(self, a, b):  # a ** b
+        self.a, self.b = a, b
+        self.out = a ** b
+        return self.out
+
+    def backward(self, grad):  # d/da = b·a^(b-1), d/db = a^b·ln a
+        xp = backend.get_array_module(self.a)
+        grad_a = grad * self.b * self.a ** (self.b - 1)
+        grad_b = None
+        if self.inputs[1].requires_grad:
+            with np.errstate(divide="ignore", invalid="ignore"):  # ln 0: masked out below
+                grad_b = grad * self.out * xp.log(self.a)
+            grad_b = xp.where((self.a == 0) & (self.b >= 0), 0, grad_b)  # 0^b is flat in b there
+            grad_b = unbroadcast(grad_b, self.b.shape)
+        return unbroadcast(grad_a, self.a.shape), grad_b
+
+
+class PowScalar(Function):
+    def forward(self, a, exponent):  # a ** c for a Python number c
+        self.a, self.exponent = a, exponent
+        return a ** exponent
+
+    def backward(self, grad):  # d/da = c·a^(c-1)
+        return grad * self.exponent * self.a ** (self.exponent - 1)
+
+
+class Maximum(Function):
+    def forward(self, a, b):  # max(a, b), elementwise
+        self.a, self.b = a, b
+        return backend.get_array_module(a).maximum(a, b)
+
+    def backward(self, grad):  # the larger input gets the gradient; a tie splits it (as PyTorch)
+        a_wins = (self.a > self.b) + 0.5 * (self.a == self.b)
+        return (unbroadcast(grad * a_wins, self.a.shape),
+                unbroadcast(grad * (1 - a_wins), self.b.shape))
+
+
+class Where(Function):
+    def forward(self, a, b, condition):  # condition ? a : b
+        self.condition, self.shapes = condition, (a.shape, b.shape)
+        return backend.get_array_module(a).where(condition, a, b)
+
+    def backward(self, grad):  # the gradient goes to whichever input was picked
+        xp = backend.get_array_module(grad)
+        zero = xp.zeros((), grad.dtype)
+        return (unbroadcast(xp.where(self.condition, grad, zero), self.shapes[0]),
+                unbroadcast(xp.where(self.condition, zero, grad), self.shapes[1]))
+
+
+# ---------------------------------------------------------------- elementwise unary
+class Neg(Function):
+    def forward(self, a):  # -a
+        return -a
+
+    def backward(self, grad):
+        return -grad
+
+
+class Exp(Function):
+    def forward(self, a):  # e^a
+        self.out = backend.get_array_module(a).exp(a)
+        return self.out
+
+    def backward(self, grad):  # d/da e^a = e^a
+        return grad * self.out
+
+
+class Log(Function):
+    def forward(self, a):  # ln a
+        self.a = a
+        return backend.get_array_module(a).log(a)
+
+    def backward(self, grad):  # d/da ln a = 1/a
+        return grad / self.a
+
+
+class Sqrt(Function):
+    def forward(self, a):  # √a
+        self.out = backend.get_array_module(a).sqrt(a)
+        return self.out
+
+    def backward(self, grad):  # d/da √a = 1/(2√a)
+        return grad / (2 * self.out)
+
+
+class Abs(Function):
+    def forward(self, a):  # |a|
+        self.sign = backend.get_array_module(a).sign(a)
+        return abs(a)
+
+    def backward(self, grad):  # d/da |a| = sign(a), 0 at 0 (as PyTorch)
+        return grad * self.sign
+
+
+class Tanh(Function):
+    def forward(self, a):
+        self.out = backend.get_array_module(a).tanh(a)
+        return self.out
+
+    def backward(self, grad):  # d/da tanh a = 1 - tanh² a
+        return grad * (1 - self.out * self.out)
+
+
+class Sigmoid(Function):
+    def forward(self, a):  # σ(a) = 1 / (1 + e^-a), as exp(-log(1 + e^-a)) so no e^1000 overflows
+        xp = backend.get_array_module(a)
+        self.out = xp.exp(-xp.logaddexp(0, -a)).astype(a.dtype, copy=False)
+        return self.out
+
+    def backward(self, grad):  # d/da σ(a) = σ(a)(1 - σ(a))
+        return grad * self.out * (1 - self.out)
+
+
+class ReLU(Function):
+    def forward(self, a):  # max(a, 0)
+        self.positive = a > 0
+        return a * self.positive
+
+    def backward(self, grad):  # 1 where a > 0, else 0 (0 at a = 0, as PyTorch)
+        return grad * self.positive
+
+
+class Clamp(Function):
+    def forward(self, a, low, high):  # min(max(a, low), high)
+        xp = backend.get_array_module(a)
+        self.inside = xp.ones(a.shape, bool)
+        if low is not None:
+            self.inside &= a >= low
+        if high is not None:
+            self.inside &= a <= high
+        return xp.clip(a, low, high).astype(a.dtype, copy=False)
+
+    def backward(self, grad):  # 1 where a was inside [low, high], else 0
+        return grad * self.inside
+
+
+class Cast(Function):
+    def forward(self, a, dtype):  # a converted to another dtype (always a new array)
+        self.dtype = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, grad):
+        return grad.astype(self.dtype)
+
+
+# ---------------------------------------------------------------- reductions
+class Sum(Function):
+    def forward(self, a, axis, keepdim):  # Σ over ``axis`` (all axes when None)
+        self.shape, self.axis, self.keepdim = a.shape, axis, keepdim
+        return a.sum(axis=axis, keepdims=keepdim)
+
+    def backward(self, grad):  # every summed element gets the output's gradient: broadcast it back
+        xp = backend.get_array_module(grad)
+        if not self.keepdim and self.axis is not None:
+            grad = xp.expand_dims(grad, self.axis)
+        return xp.broadcast_to(grad, self.shape)
+
+
+class Max(Function):
+    def forward(self, a, axis, keepdim):  # max over ``axis``; over everything when None
+        xp = backend.get_array_module(a)
+        self.a, self.axis, self.keepdim = a, axis, keepdim
+        if axis is None:
+            self.out = a.max()
+            return self.out
+        self.index = a.argmax(axis=axis)
+        out = xp.take_along_axis(a, xp.expand_dims(self.index, axis), axis)
+        return out if keepdim else out.squeeze(axis)
+
+    def backward(self, grad):
+        xp = backend.get_array_module(grad)
+        if self.axis is None:  # a tie shares the gradient evenly (as PyTorch's max())
+            winners = self.a == self.out
+            return grad * winners / winners.sum()
+        # with a dim, only the index max() returned gets it (as PyTorch's max(dim))
+        index = xp.expand_dims(self.index, self.axis)
+        positions = xp.arange(self.a.shape[self.axis]).reshape(
+            [-1 if i == self.axis else 1 for i in range(self.a.ndim)])
+        if not self.keepdim:
+            grad = xp.expand_dims(grad, self.axis)
+        return grad * (positions == index)
+
+
+# ---------------------------------------------------------------- movement
+class Reshape(Function):
+    def forward(self, a, shape):
+        self.shape = a.shape
+        return a.reshape(shape)
+
+    def backward(self, grad):
+        return grad.reshape(self.shape)
+
+
+class Permute(Function):
+    def forward(self, a, dims):
+        self.dims = dims
+        return a.transpose(dims)
+
+    def backward(self, grad):  # undo the permutation
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return grad.transpose(inverse)
+
+
+class Expand(Function):
+    def forward(self, a, shape):  # broadcast to ``shape`` without copying
+        self.shape = a.shape
+        return backend.get_array_module(a).broadcast_to(a, shape)
+
+    def backward(self, grad):
+        return unbroadcast(grad, self.shape)
+
+
+class GetItem(Function):
+    def forward(self, a, index, advanced):  # a[index]
+        self.shape, self.dtype, self.index, self.advanced = a.shape, a.dtype, index, advanced
+        return a[index]
+
+    def backward(self, grad):  # the gradient lands where the elements came from
+        xp = backend.get_array_module(grad)
+        full = xp.zeros(self.shape, self.dtype)
+        if self.advanced:  # an index may repeat: its gradients must add up, not overwrite
+            backend.scatter_add(full, self.index, grad)
+        else:
+            full[self.index] = grad
+        return full
+
+
+class Cat(Function):
+    def forward(self, *arrays, axis):
+        self.axis = axis
+        self.bounds = [0]
+        for a in arrays:
+            self.bounds.append(self.bounds[-1] + a.shape[axis])
+        return backend.get_array_module(arrays[0]).concatenate(arrays, axis=axis)
+
+    def backward(self, grad):  # each input gets back its own slice
+        slices = [slice(None)] * grad.ndim
+        pieces = []
+        for start, stop in zip(self.bounds, self.bounds[1:]):
+            slices[self.axis] = slice(start, stop)
+            pieces.append(grad[tuple(slices)])
+        return tuple(pieces)
+
+
+# ---------------------------------------------------------------- matrix product and softmax
+class MatMul(Function):
+    def forward(self, a, b):  # a @ b, with NumPy's rules for 1-D and batched operands
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, grad):  # d/da = grad @ bᵀ, d/db = aᵀ @ grad
+        a, b = self.a, self.b
+        if a.ndim == 1 and b.ndim == 1:  # dot product
+            return grad * b, grad * a
+        xp = backend.get_array_module(grad)
+        a2 = a[None, :] if a.ndim == 1 else a  # a vector is a 1×k matrix on the left...
+        b2 = b[:, None] if b.ndim == 1 else b  # ...and a k×1 matrix on the right
+        if a.ndim == 1:
+            grad = xp.expand_dims(grad, -2)
+        if b.ndim == 1:
+            grad = xp.expand_dims(grad, -1)
+        grad_a = unbroadcast(grad @ xp.swapaxes(b2, -1, -2), a2.shape)  # batch dims were broadcast: sum them
+        grad_b = unbroadcast(xp.swapaxes(a2, -1, -2) @ grad, b2.shape)
+        return grad_a.reshape(a.shape), grad_b.reshape(b.shape)
+
+
+class Softmax(Function):
+    def forward(self, a, axis):  # e^a / Σ e^a, shifted by max(a) so e^1000 never happens
+        xp = backend.get_array_module(a)
+        e = xp.exp(a - a.max(axis=axis, keepdims=True))
+        self.out, self.axis = e / e.sum(axis=axis, keepdims=True), axis
+        return self.out
+
+    def backward(self, grad):  # y ⊙ (g - Σ g⊙y)
+        y = self.out
+        return y * (grad - (grad * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    def forward(self, a, axis):  # a - log Σ e^a, with the log-sum-exp computed from a - max(a)
+        xp = backend.get_array_module(a)
+        shifted = a - a.max(axis=axis, keepdims=True)
+        self.out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        self.axis = axis
+        return self.out
+
+    def backward(self, grad):  # g - softmax(a) · Σ g
+        xp = backend.get_array_module(grad)
+        return grad - xp.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)

@@ -1,0 +1,889 @@
+"""The Tensor: an n-dimensional array (NumPy on the CPU, CuPy on a GPU) that can
+remember how it was computed.
+
+A tensor holds its values in ``.array``. When it was produced by an op on tensors
+that require gradients, ``.grad_fn`` is that op's node in the graph (see
+``autograd.py``); ``backward()`` walks those nodes and fills ``.grad``.
+"""
+import numbers
+
+import numpy as np
+
+from . import autograd, backend, ops
+from . import dtypes as dt
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like PyTorch's ``torch.Size``."""
+
+    def __repr__(self):
+        return f"tinygrad_tutorial.Size({list(self)})"
+
+    def numel(self):
+        return int(np.prod(self, dtype=np.int64))
+
+
+class Tensor:
+    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "__weakref__")
+    __array_priority__ = 1000  # so ``ndarray * tensor`` calls Tensor.__rmul__
+
+    def __init__(self, array, requires_grad=False):
+        if type(array) is not np.ndarray:
+            if isinstance(array, np.generic):  # NumPy reductions return scalars, not 0-d arrays
+                array = np.asarray(array)
+            elif not backend.is_gpu_array(array):
+                array = np.asarray(array, dtype=np.float32)  # Tensor([1, 2]) is float32, as torch.Tensor
+        self.array = array
+        self.grad = None
+        self.grad_fn = None
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    # ------------------------------------------------------------ what it is
+    @property
+    def shape(self):
+        return Size(self.array.shape)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.array.shape[dim]
+
+    @property
+    def ndim(self):
+        return self.array.ndim
+
+    def dim(self):
+        return self.array.ndim
+
+    def numel(self):
+        return int(self.array.size)
+
+    def __len__(self):
+        if self.array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.array.shape[0]
+
+    @property
+    def dtype(self):
+        return dt.from_numpy_dtype(self.array.dtype)
+
+    @property
+    def device(self):
+        return backend.device_of(self.array)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    # ------------------------------------------------------------ autograd
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if value and self.array.dtype.kind not in "fc":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
+        if not value and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; use detach() to get "
+                               "a tensor outside the graph")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def backward(self, gradient=None, retain_graph=False):
+        """Fill ``.grad`` of every leaf this tensor depends on with d(self)/d(leaf)."""
+        autograd.backward(self, gradient, retain_graph)
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor too after ``backward()``."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            autograd.retain_grad(self)
+
+    def detach(self):
+        """The same values, cut out of the graph (shares memory, as in PyTorch)."""
+        return Tensor(self.array)
+
+    @property
+    def data(self):
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        self.array = value.array if isinstance(value, Tensor) else value
+
+    # ------------------------------------------------------------ conversion
+    def item(self):
+        if self.array.size != 1:
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
+        return self.array.item()
+
+    def tolist(self):
+        return self.array.tolist()
+
+    def numpy(self):
+        if self.device.type != "cpu":
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. "
+                            "Use Tensor.cpu() to copy the tensor to host memory first.")
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self.array
+
+    def __array__(self, dtype=None, copy=None):  # lets NumPy and matplotlib read CPU tensors
+        array = self.detach().numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def to(self, *args, dtype=None, device=None):
+        """``to(device)``, ``to(dtype)``, ``to(other_tensor)`` or keywords; a no-op when nothing changes."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype, device = arg.dtype, arg.device
+            elif isinstance(arg, (str, backend.device)):
+                device = arg
+            else:
+                dtype = arg
+        out = self
+        if dtype is not None and dt.to_dtype(dtype) != self.dtype:
+            out = ops.Cast.apply(out, dtype=dt.to_dtype(dtype).numpy)
+        if device is not None:
+            device = backend.device(device)
+            if device != out.device:
+                backend.array_module(device)  # raises with the reason when cuda is unavailable
+                out = ToDevice.apply(out, device=device)
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else backend.device(device if isinstance(device, str)
+                                                                          else f"cuda:{device}"))
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def float(self):
+        return self.to(dt.float32)
+
+    def double(self):
+        return self.to(dt.float64)
+
+    def half(self):
+        return self.to(dt.float16)
+
+    def long(self):
+        return self.to(dt.int64)
+
+    def int(self):
+        return self.to(dt.int32)
+
+    def bool(self):
+        return self.to(dt.bool_)
+
+    def clone(self):
+        return ops.Cast.apply(self, dtype=self.array.dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.array.dtype.kind not in "iu":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.array.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} values is ambiguous")
+        return bool(self.item())
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
+    __hash__ = object.__hash__  # identity, like torch (== is elementwise)
+
+    def __repr__(self):
+        return format_tensor(self)
+
+    # ------------------------------------------------------------ arithmetic (broadcasting, dtype promotion)
+    def __add__(self, other):
+        return _binary(ops.Add, self, other)
+
+    def __radd__(self, other):
+        return _binary(ops.Add, other, self)
+
+    def __sub__(self, other):
+        return _binary(ops.Sub, self, other)
+
+    def __rsub__(self, other):
+        return _binary(ops.Sub, other, self)
+
+    def __mul__(self, other):
+        return _binary(ops.Mul, self, other)
+
+    def __rmul__(self, other):
+        return _binary(ops.Mul, other, self)
+
+    def __truediv__(self, other):
+        return _binary(ops.Div, self, other, true_division=True)
+
+    def __rtruediv__(self, other):
+        return _binary(ops.Div, other, self, true_division=True)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
+            base = self if self.is_floating_point() or isinstance(exponent, int) else self.float()
+            return ops.PowScalar.apply(base, exponent=exponent)
+        return _binary(ops.Pow, self, exponent)
+
+    def __rpow__(self, base):
+        return _binary(ops.Pow, base, self)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __neg__(self):
+        return ops.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    pow = __pow__
+    matmul = __matmul__
+    neg = __neg__
+
+    # comparisons give bool tensors, which carry no gradient
+    def __eq__(self, other):
+        return _compare("equal", self, other)
+
+    def __ne__(self, other):
+        return _compare("not_equal", self, other)
+
+    def __lt__(self, other):
+        return _compare("less", self, other)
+
+    def __le__(self, other):
+        return _compare("less_equal", self, other)
+
+    def __gt__(self, other):
+        return _compare("greater", self, other)
+
+    def __ge__(self, other):
+        return _compare("greater_equal", self, other)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __invert__(self):
+        if self.array.dtype != np.bool_:
+            raise TypeError(f"~ is only defined for bool tensors here, got {self.dtype}")
+        return Tensor(~self.array)
+
+    def __and__(self, other):
+        return _compare("logical_and", self, other)
+
+    def __or__(self, other):
+        return _compare("logical_or", self, other)
+
+    def equal(self, other):
+        return self.shape == other.shape and bool((self == other).all())
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8):
+        xp = backend.get_array_module(self.array)
+        return bool(xp.allclose(self.array, _as_tensor(other, self).array, rtol=rtol, atol=atol))
+
+    def all(self):
+        return Tensor(self.array.all())
+
+    def any(self):
+        return Tensor(self.array.any())
+
+    # ------------------------------------------------------------ elementwise functions
+    def exp(self):
+        return ops.Exp.apply(_floating(self))
+
+    def log(self):
+        return ops.Log.apply(_floating(self))
+
+    def sqrt(self):
+        return ops.Sqrt.apply(_floating(self))
+
+    def abs(self):
+        return ops.Abs.apply(self)
+
+    def tanh(self):
+        return ops.Tanh.apply(_floating(self))
+
+    def sigmoid(self):
+        return ops.Sigmoid.apply(_floating(self))
+
+    def relu(self):
+        return ops.ReLU.apply(self)
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        return ops.Clamp.apply(self, low=min, high=max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return _binary(ops.Maximum, self, other)
+
+    def minimum(self, other):  # min(a, b) = -max(-a, -b)
+        return -_binary(ops.Maximum, -self, -_as_tensor(other, self))
+
+    def masked_fill(self, mask, value):
+        return where(mask, _as_tensor(value, self).to(self.dtype), self)
+
+    def square(self):
+        return self * self
+
+    # ------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if x.array.dtype == np.bool_:
+            x = x.long()  # True + True = 2, as torch
+        return ops.Sum.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        if not self.is_floating_point():
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating point, "
+                               f"got {self.dtype}")
+        axes = _dims(dim, self.ndim)
+        count = self.numel() if axes is None else int(np.prod([self.shape[a] for a in np.atleast_1d(axes)]))
+        return self.sum(dim, keepdim) / count
+
+    def var(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        if unbiased is not None:
+            correction = int(unbiased)
+        axes = _dims(dim, self.ndim)
+        count = self.numel() if axes is None else int(np.prod([self.shape[a] for a in np.atleast_1d(axes)]))
+        centered = self - self.mean(dim, keepdim=True)
+        return (centered * centered).sum(dim, keepdim) / max(count - correction, 0)
+
+    def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        return self.var(dim, keepdim, correction, unbiased).sqrt()
+
+    def max(self, dim=None, keepdim=False):
+        """``max()`` of everything; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` is elementwise."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        if dim is None:
+            return ops.Max.apply(self, axis=None, keepdim=False)
+        axis = _dims(dim, self.ndim)
+        values = ops.Max.apply(self, axis=axis, keepdim=keepdim)
+        return MinMax(values, self.argmax(dim, keepdim))
+
+    def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        if dim is None:
+            return -(-self).max()
+        values = -((-self).max(dim, keepdim).values)
+        return MinMax(values, self.argmin(dim, keepdim))
+
+    def argmax(self, dim=None, keepdim=False):
+        return _arg_reduce(self.array.argmax, self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _arg_reduce(self.array.argmin, self, dim, keepdim)
+
+    def softmax(self, dim):
+        return ops.Softmax.apply(_floating(self), axis=_dims(dim, self.ndim))
+
+    def log_softmax(self, dim):
+        return ops.LogSoftmax.apply(_floating(self), axis=_dims(dim, self.ndim))
+
+    # ------------------------------------------------------------ shape
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        if shape == self.shape:
+            return self
+        try:
+            return ops.Reshape.apply(self, shape=shape)
+        except ValueError:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {self.numel()}") from None
+
+    view = reshape
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
+        shape = self.shape
+        return self.reshape(shape[:start] + (-1,) + shape[end + 1:]) if start <= end else self
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            shape = tuple(n for n in self.shape if n != 1)
+        else:
+            dims = {_dim(d, self.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+            shape = tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1))
+        return self.reshape(shape)
+
+    def unsqueeze(self, dim):
+        dim = _dim(dim, self.ndim + 1)
+        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def permute(self, *dims):
+        dims = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
+        if sorted(dims) != list(range(self.ndim)):
+            raise RuntimeError(f"permute(): dims {dims} are not a permutation of the {self.ndim} dims of a tensor "
+                               f"of shape {tuple(self.shape)}")
+        return ops.Permute.apply(self, dims=dims)
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.ndim))
+        dim0, dim1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        return self.permute(dims)
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    @property
+    def T(self):
+        return self.permute(tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *shape):
+        shape = _shape_arg(shape)
+        shape = tuple(self.shape[i - len(shape) + self.ndim] if n == -1 else n for i, n in enumerate(shape))
+        broadcast_shape(self.shape, shape, "expand")
+        return ops.Expand.apply(self, shape=shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def __getitem__(self, index):
+        index, advanced = _array_index(index, self)
+        return ops.GetItem.apply(self, index=index, advanced=advanced)
+
+    # ------------------------------------------------------------ in place (only outside the graph)
+    def _check_inplace(self):
+        if self.requires_grad and autograd.is_grad_enabled():
+            what = "a leaf Variable that requires grad" if self.is_leaf else "a tensor that is part of a graph"
+            raise RuntimeError(f"{what} is being used in an in-place operation; wrap it in `with no_grad():` "
+                               "(to update parameters) or use the out-of-place op")
+
+    def __setitem__(self, index, value):
+        self._check_inplace()
+        index, _ = _array_index(index, self)
+        self.array[index] = _as_tensor(value, self).array
+
+    def _inplace(self, result):
+        self._check_inplace()
+        if tuple(result.shape) != tuple(self.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                               f"{list(result.shape)}")
+        self.array[...] = result.array  # writes into the same memory, seen by every alias
+        return self
+
+    def add_(self, other, alpha=1):
+        with autograd.no_grad():
+            return self._inplace(self + other * alpha if alpha != 1 else self + other)
+
+    def sub_(self, other, alpha=1):
+        with autograd.no_grad():
+            return self._inplace(self - other * alpha if alpha != 1 else self - other)
+
+    def mul_(self, other):
+        with autograd.no_grad():
+            return self._inplace(self * other)
+
+    def div_(self, other):
+        with autograd.no_grad():
+            return self._inplace(self / other)
+
+    def clamp_(self, min=None, max=None):
+        with autograd.no_grad():
+            return self._inplace(self.clamp(min, max))
+
+    def copy_(self, source):
+        with autograd.no_grad():
+            source = _as_tensor(source, self).to(self.dtype, device=self.device)
+            return self._inplace(source.expand(self.shape))
+
+    def fill_(self, value):
+        self._check_inplace()
+        self.array[...] = value
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from .random import normal_array
+
+        return self.copy_(Tensor(normal_array(self.shape, mean, std, generator)))
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from .random import uniform_array
+
+        return self.copy_(Tensor(uniform_array(self.shape, a, b, generator)))
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+
+class MinMax(tuple):
+    """``(values, indices)`` from ``max(dim)`` / ``min(dim)``, also as attributes."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+
+class ToDevice(autograd.Function):
+    def forward(self, a, device):  # a copy of ``a`` on another device
+        self.source = backend.device_of(a)
+        return backend.to_device(a, device)
+
+    def backward(self, grad):  # the gradient goes back to where the input lives
+        return backend.to_device(grad, self.source)
+
+
+# ---------------------------------------------------------------- helpers for the methods above
+def broadcast_shape(a, b, what="broadcast"):
+    """The shape two shapes broadcast to, or an error naming both (PyTorch's rule)."""
+    result = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        m = a[-i] if i <= len(a) else 1
+        n = b[-i] if i <= len(b) else 1
+        if m != n and m != 1 and n != 1 and not (what == "expand"):
+            raise RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b ({n}) at "
+                               f"non-singleton dimension {max(len(a), len(b)) - i}: shapes {tuple(a)} and "
+                               f"{tuple(b)} cannot be broadcast together")
+        if what == "expand" and m != n and m != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing size ({m}) at "
+                               f"non-singleton dimension {len(b) - i}.  Target sizes: {list(b)}.  Tensor sizes: "
+                               f"{list(a)}")
+        result.append(max(m, n) if m != 1 else n)
+    return tuple(reversed(result))
+
+
+def _as_tensor(value, like):
+    """A Python number (or array) as a tensor on ``like``'s device."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, numbers.Number):
+        return Tensor(backend.get_array_module(like.array).asarray(value, dt.result_type(like, value).numpy))
+    return tensor(value, device=like.device)
+
+
+def _binary(op, a, b, true_division=False):
+    """Apply a broadcasting binary op with PyTorch's dtype promotion."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.array.dtype == b.array.dtype:
+        common = a.dtype
+    else:
+        if not isinstance(a, Tensor):
+            a = _as_tensor(a, b)
+        if not isinstance(b, Tensor):
+            b = _as_tensor(b, a)
+        common = dt.result_type(a, b)
+        a, b = a.to(common), b.to(common)
+    if true_division and not common.is_floating_point:
+        a, b = a.to(dt.default_float), b.to(dt.default_float)
+    try:
+        return op.apply(a, b)
+    except ValueError:
+        broadcast_shape(a.shape, b.shape)  # raises the clear error when the shapes are to blame
+        raise
+
+
+def _compare(name, a, b):
+    b = _as_tensor(b, a)
+    if a.device != b.device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                           f"{a.device} and {b.device}")
+    broadcast_shape(a.shape, b.shape)
+    return Tensor(getattr(backend.get_array_module(a.array), name)(a.array, b.array))
+
+
+def _floating(x):
+    return x if x.is_floating_point() else x.to(dt.default_float)
+
+
+def _dim(dim, ndim):
+    """A dimension index, negative ones counted from the end, checked against ``ndim``."""
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got {dim})")
+    return dim % size
+
+
+def _dims(dim, ndim):
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        return tuple(_dim(d, ndim) for d in dim)
+    return _dim(dim, ndim)
+
+
+def _shape_arg(shape):
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return Size(int(n) for n in shape)
+
+
+def _arg_reduce(method, x, dim, keepdim):
+    if dim is None:
+        return Tensor(method().astype(np.int64))
+    axis = _dim(dim, x.ndim)
+    return Tensor(method(axis=axis, keepdims=keepdim).astype(np.int64))
+
+
+def _array_index(index, x):
+    """Turn tensors inside an index into arrays; report whether it uses advanced indexing."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    converted, advanced = [], False
+    for item in index:
+        if isinstance(item, Tensor):
+            if item.device != x.device:
+                raise RuntimeError(f"indices are on {item.device} but the indexed tensor is on {x.device}")
+            item, advanced = item.array, True
+        elif isinstance(item, (list, np.ndarray)):
+            item, advanced = backend.get_array_module(x.array).asarray(item), True
+        converted.append(item)
+    return tuple(converted), advanced
+
+
+def format_tensor(t):
+    """``tensor([[1., 2.]], requires_grad=True)``, as PyTorch prints it."""
+    array = backend.to_device(t.array, backend.CPU)
+    options = dict(separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
+    if array.dtype.kind == "f" and array.size:
+        number = _float_format(array)
+        width = max(len(number(v)) for v in array.flat)
+        options["formatter"] = {"float_kind": lambda v: number(v).rjust(width)}
+    if array.ndim:
+        body = np.array2string(array, **options)
+    else:
+        body = options["formatter"]["float_kind"](array.item()) if "formatter" in options else repr(array.item())
+    extras = []
+    if t.device.type != "cpu":
+        extras.append(f"device='{t.device}'")
+    if t.dtype not in (dt.float32, dt.int64, dt.bool_) or array.size == 0:
+        extras.append(f"dtype={t.dtype!r}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def _float_format(array):
+    """PyTorch's choice: ``1.`` for whole numbers, 4 decimals, or scientific for wide ranges."""
+    finite = np.abs(array[np.isfinite(array)]).astype(np.float64)
+    nonzero = finite[finite != 0]
+    if nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4 or nonzero.max() / nonzero.min() > 1e3):
+        return lambda v: f"{v:.4e}" if np.isfinite(v) else str(v)
+    if np.all(finite == np.round(finite)):
+        return lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)
+    return lambda v: f"{v:.4f}" if np.isfinite(v) else str(v)
+
+
+# ---------------------------------------------------------------- creation
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor from a (nested) list, a number, a NumPy/CuPy array or another tensor (copied).
+
+    Python floats become float32, Python ints int64 and bools bool, as in PyTorch;
+    NumPy arrays keep their dtype.
+    """
+    if isinstance(data, Tensor):
+        array = data.array.copy()
+    elif isinstance(data, (np.ndarray, np.generic)) or backend.is_gpu_array(data):
+        array = data.copy()
+    else:
+        array = np.asarray(data)
+        if array.dtype == object:
+            raise TypeError(f"could not make a tensor from {type(data).__name__}: ragged or non-numeric data")
+        if array.dtype.kind == "f":
+            array = array.astype(dt.default_float.numpy)
+        elif array.dtype.kind in "iu":
+            array = array.astype(np.int64)
+        elif array.dtype.kind not in "b":
+            raise TypeError(f"could not make a tensor from data of NumPy kind {array.dtype}")
+    if dtype is not None:
+        array = array.astype(dt.to_dtype(dtype).numpy, copy=False)
+    dt.from_numpy_dtype(array.dtype)  # rejects dtypes we do not support, naming them
+    dev = backend.device(device) if device is not None else backend.device_of(array)
+    return Tensor(backend.to_device(array, dev), requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a NumPy array (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dt.from_numpy_dtype(array.dtype)
+    return Tensor(array)
+
+
+def _new(fill, size, dtype, device, requires_grad, default=dt.float32):
+    """Make an array with ``fill(xp, shape, numpy_dtype)`` on ``device`` and wrap it."""
+    dev = backend.device(device or "cpu")
+    dtype = dt.to_dtype(dtype) if dtype is not None else default
+    array = fill(backend.array_module(dev), _shape_arg(size), dtype.numpy)
+    if dev.type == "cuda" and array.device.id != dev.index:
+        array = backend.to_device(array, dev)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _new(lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _new(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _new(lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    default = dt.scalar_dtype(fill_value)
+    return _new(lambda xp, s, d: xp.full(s, fill_value, d), (size,) if isinstance(size, int) else size,
+                dtype, device, requires_grad, default)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _new(lambda xp, s, d: xp.eye(n, m, dtype=d), (), dtype, device, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    values = (start, end, step)
+    default = dt.int64 if all(isinstance(v, numbers.Integral) for v in values) else dt.float32
+    return _new(lambda xp, s, d: xp.arange(start, end, step).astype(d), (), dtype, device, requires_grad, default)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    return _new(lambda xp, s, d: xp.linspace(start, end, steps).astype(d), (), dtype, device, requires_grad)
+
+
+def _like(make, x, dtype, device, requires_grad):
+    return make(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def zeros_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(zeros, x, dtype, device, requires_grad)
+
+
+def ones_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(ones, x, dtype, device, requires_grad)
+
+
+def empty_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(empty, x, dtype, device, requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------- functions that take several tensors
+def matmul(a, b):
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"matmul expects two tensors, got {type(a).__name__} and {type(b).__name__}")
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+    k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if k_a != k_b:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_matrix_text(a)} and {_matrix_text(b)})")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+    if a.ndim > 2 and b.ndim > 2:
+        broadcast_shape(a.shape[:-2], b.shape[:-2])
+    return ops.MatMul.apply(a, b)
+
+
+def _matrix_text(x):
+    return "x".join(str(n) for n in (x.shape if x.ndim > 1 else (1,) + tuple(x.shape)))
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    first = tensors[0]
+    axis = _dim(dim, first.ndim)
+    for i, t in enumerate(tensors[1:], 1):
+        if t.ndim != first.ndim or any(m != n for j, (m, n) in enumerate(zip(t.shape, first.shape)) if j != axis):
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}: tensor 0 has shape "
+                               f"{tuple(first.shape)}, tensor {i} has shape {tuple(t.shape)}")
+    common = dt.result_type(*tensors) if len({t.dtype for t in tensors}) > 1 else first.dtype
+    return ops.Cat.apply(*[t.to(common) for t in tensors], axis=axis)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} at "
+                               f"entry 0 and {tuple(t.shape)} at entry {i}")
+    dim = _dim(dim, tensors[0].ndim + 1)
+    return cat([t.unsqueeze(dim) for t in tensors], dim)
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` is true, else ``b`` (broadcasting all three)."""
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else condition
+    a, b = _as_tensor(a, like), _as_tensor(b, like)
+    common = dt.result_type(a, b)
+    a, b = a.to(common), b.to(common)
+    broadcast_shape(broadcast_shape(a.shape, b.shape), condition.shape)
+    if condition.device != a.device:
+        raise RuntimeError(f"where(): condition is on {condition.device} but the values are on {a.device}")
+    return ops.Where.apply(a, b, condition=condition.array.astype(bool, copy=False))
