@@ -504,8 +504,10 @@ class Tensor:
         index, _ = _array_index(index, self)
         self.array[index] = _as_tensor(value, self).array
 
-    def _inplace(self, result):
-        self._check_inplace()
+    def _inplace(self, compute):
+        self._check_inplace()  # before no_grad: inside it every leaf would pass the check
+        with autograd.no_grad():
+            result = compute()
         if tuple(result.shape) != tuple(self.shape):
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
@@ -513,29 +515,22 @@ class Tensor:
         return self
 
     def add_(self, other, alpha=1):
-        with autograd.no_grad():
-            return self._inplace(self + other * alpha if alpha != 1 else self + other)
+        return self._inplace(lambda: self + other * alpha if alpha != 1 else self + other)
 
     def sub_(self, other, alpha=1):
-        with autograd.no_grad():
-            return self._inplace(self - other * alpha if alpha != 1 else self - other)
+        return self._inplace(lambda: self - other * alpha if alpha != 1 else self - other)
 
     def mul_(self, other):
-        with autograd.no_grad():
-            return self._inplace(self * other)
+        return self._inplace(lambda: self * other)
 
     def div_(self, other):
-        with autograd.no_grad():
-            return self._inplace(self / other)
+        return self._inplace(lambda: self / other)
 
     def clamp_(self, min=None, max=None):
-        with autograd.no_grad():
-            return self._inplace(self.clamp(min, max))
+        return self._inplace(lambda: self.clamp(min, max))
 
     def copy_(self, source):
-        with autograd.no_grad():
-            source = _as_tensor(source, self).to(self.dtype, device=self.device)
-            return self._inplace(source.expand(self.shape))
+        return self._inplace(lambda: _as_tensor(source, self).to(self.dtype, device=self.device).expand(self.shape))
 
     def fill_(self, value):
         self._check_inplace()
