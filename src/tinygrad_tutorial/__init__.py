@@ -18,6 +18,7 @@ from .backend import device
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int16, int32, int64, uint8)
 from .functions import *  # noqa: F401,F403  (exp, sum, relu, ...)
 from .functions import is_tensor, isclose
+from .gradcheck import gradcheck
 from .random import (Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
                      randn, randn_like, randperm)
 from .tensor import (Size, Tensor, arange, as_tensor, cat, concatenate, empty, empty_like, eye, from_numpy, full,

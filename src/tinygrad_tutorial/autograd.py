@@ -202,3 +202,4 @@ def retain_grad(tensor):
 
 
 from . import tensor as _tensor  # noqa: E402  (last: tensor.py imports this module; Tensor is looked up at call time)
+from .gradcheck import gradcheck  # noqa: E402,F401  (torch.autograd.gradcheck's home)
