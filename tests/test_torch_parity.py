@@ -1,0 +1,210 @@
+"""Same code, two modules: every op gives PyTorch's values, shapes, dtypes and gradients (float32).
+
+Skipped as a whole when torch is not installed (CI installs it as the test oracle).
+"""
+import numpy as np
+import pytest
+
+import tinygrad_tutorial as tt
+from op_cases import CASES
+
+torch = pytest.importorskip("torch", reason="PyTorch is the test oracle; install torch to run the parity tests")
+
+
+def same_dtype(ours, theirs):
+    return ours.name == str(theirs).removeprefix("torch.")
+
+
+def assert_like_torch(ours, theirs, rtol=1e-5, atol=1e-6):
+    """Same shape, dtype and values (NaN where torch has NaN)."""
+    assert tuple(ours.shape) == tuple(theirs.shape), (ours.shape, theirs.shape)
+    assert same_dtype(ours.dtype, theirs.dtype), (ours.dtype, theirs.dtype)
+    np.testing.assert_allclose(ours.detach().cpu().numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol)
+
+
+def run_both(fn, arrays, device, dtypes=None):
+    """``fn(m, *inputs)`` with ``m`` = tinygrad_tutorial and torch, backpropagating the same random direction."""
+    ours = [tt.tensor(a, device=device, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, dtype=torch.float32, requires_grad=True) for a in arrays]
+    out_ours, out_theirs = fn(tt, *ours), fn(torch, *theirs)
+    direction = np.random.default_rng(1).standard_normal(tuple(out_theirs.shape)).astype(np.float32)
+    out_ours.backward(tt.tensor(direction, device=device).to(out_ours.dtype))
+    out_theirs.backward(torch.tensor(direction).to(out_theirs.dtype))
+    return out_ours, out_theirs, ours, theirs
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_forward_and_gradients_match_torch(case, device):
+    arrays = [a.astype(np.float32) for a in case.draw()]
+    out_ours, out_theirs, ours, theirs = run_both(case.fn, arrays, device)
+    assert_like_torch(out_ours, out_theirs)
+    assert out_ours.requires_grad and out_ours.grad_fn is not None
+    for x, y in zip(ours, theirs):
+        if y.grad is None:
+            assert x.grad is None
+        else:
+            assert_like_torch(x.grad, y.grad, rtol=1e-4, atol=1e-5)
+            assert x.grad.dtype == tt.float32 and x.grad.device == x.device
+
+
+def test_relu_gradient_at_zero_is_zero(device):
+    x = tt.tensor([-1.0, 0.0, 2.0], device=device, requires_grad=True)
+    x.relu().sum().backward()
+    y = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    y.relu().sum().backward()
+    assert x.grad.tolist() == y.grad.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_abs_and_clamp_gradients_at_their_kinks(device):
+    values = [-1.0, 0.0, 1.0, 2.0]
+    for fn in (lambda m, a: a.abs(), lambda m, a: a.clamp(0.0, 1.0), lambda m, a: m.maximum(a, m.zeros_like(a))):
+        _, _, ours, theirs = run_both(fn, [np.array(values, np.float32)], device)
+        assert ours[0].grad.tolist() == theirs[0].grad.tolist()
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("max", lambda m, a: a.max()),
+    ("min", lambda m, a: a.min()),
+    ("max_dim", lambda m, a: a.max(1).values),
+    ("min_dim", lambda m, a: a.min(dim=0).values),
+    ("max_dim_keepdim", lambda m, a: a.max(-1, keepdim=True)[0]),
+    ("maximum", lambda m, a: m.maximum(a, m.full_like(a, 2.0))),  # ties where a == 2
+    ("minimum", lambda m, a: m.minimum(m.full_like(a, 3.0), a)),
+])
+def test_ties_share_or_pick_the_gradient_as_torch(name, fn, device):
+    tied = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0], [3.0, 3.0, 3.0]], np.float32)
+    out_ours, out_theirs, ours, theirs = run_both(fn, [tied], device)
+    assert_like_torch(out_ours, out_theirs)
+    assert_like_torch(ours[0].grad, theirs[0].grad)
+
+
+def test_max_and_min_with_dim_return_torch_values_and_indices(device):
+    tied = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], np.float32)
+    for dim in (0, 1, -1):
+        for name in ("max", "min"):
+            ours = getattr(tt.tensor(tied, device=device), name)(dim)
+            theirs = getattr(torch.tensor(tied), name)(dim)
+            assert_like_torch(ours.values, theirs.values)
+            assert_like_torch(ours.indices, theirs.indices)
+            values, indices = ours  # unpacks like torch's namedtuple
+            assert values is ours.values and indices is ours.indices
+
+
+@pytest.mark.parametrize("scale", [1.0, 1000.0, -1000.0])
+def test_softmax_and_log_softmax_are_stable_for_huge_logits(scale, device):
+    logits = np.array([[1.0, -1.0, 0.5], [1.0, 1.0, -1.0]], np.float32) * scale
+    for fn in (lambda m, a: a.softmax(-1), lambda m, a: a.log_softmax(-1), lambda m, a: m.log_softmax(a, 0)):
+        out_ours, out_theirs, ours, theirs = run_both(fn, [logits], device)
+        assert np.isfinite(out_ours.detach().cpu().numpy()).all()
+        assert np.isfinite(ours[0].grad.cpu().numpy()).all()
+        assert_like_torch(out_ours, out_theirs, rtol=1e-5, atol=1e-5)
+        assert_like_torch(ours[0].grad, theirs[0].grad, rtol=1e-5, atol=1e-5)
+
+
+def test_sigmoid_and_tanh_saturate_without_overflow(device):
+    big = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0], np.float32)
+    for fn in (lambda m, a: a.sigmoid(), lambda m, a: m.tanh(a), lambda m, a: m.exp(-a.abs())):
+        out_ours, out_theirs, ours, theirs = run_both(fn, [big], device)
+        assert_like_torch(out_ours, out_theirs)
+        assert_like_torch(ours[0].grad, theirs[0].grad)
+
+
+# ---------------------------------------------------------------- dtypes of results without gradients
+INT, FLOAT, BOOL = [[1, 2], [3, 4]], [[1.5, -2.0], [0.5, 4.0]], [[True, False], [True, True]]
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("int_truediv_int", lambda m: m.tensor(INT) / m.tensor([[2, 2], [4, 4]])),
+    ("int_truediv_scalar", lambda m: m.tensor(INT) / 2),
+    ("scalar_truediv_int", lambda m: 3 / m.tensor(INT)),
+    ("int_plus_float_scalar", lambda m: m.tensor(INT) + 1.5),
+    ("int_times_int_scalar", lambda m: m.tensor(INT) * 3),
+    ("int_plus_float_tensor", lambda m: m.tensor(INT) + m.tensor(FLOAT)),
+    ("int_plus_0d_float", lambda m: m.tensor(INT) + m.tensor(2.5)),
+    ("float32_plus_0d_float64", lambda m: m.tensor(FLOAT) + m.tensor(2.5, dtype=m.float64)),
+    ("float32_times_float64_tensor", lambda m: m.tensor(FLOAT) * m.tensor(FLOAT, dtype=m.float64)),
+    ("float32_times_numpy_float64", lambda m: m.tensor(FLOAT) * np.float64(3.0)),
+    ("float32_times_python_float", lambda m: m.tensor(FLOAT) * 1e-3),
+    ("bool_plus_bool", lambda m: m.tensor(BOOL) + m.tensor(BOOL)),
+    ("bool_plus_int", lambda m: m.tensor(BOOL) + 1),
+    ("bool_times_float", lambda m: m.tensor(BOOL) * 0.5),
+    ("bool_sum", lambda m: m.tensor(BOOL).sum()),
+    ("int_sum_dim", lambda m: m.tensor(INT).sum(0)),
+    ("int_pow_int", lambda m: m.tensor(INT) ** 2),
+    ("int_pow_float", lambda m: m.tensor(INT) ** 0.5),
+    ("int_rpow", lambda m: 2 ** m.tensor(INT)),
+    ("float_rpow_int", lambda m: 2.0 ** m.tensor(INT)),
+    ("int_neg", lambda m: -m.tensor(INT)),
+    ("int_abs", lambda m: m.tensor([[-1, 2]]).abs()),
+    ("int_exp", lambda m: m.tensor(INT).exp()),
+    ("int_sqrt", lambda m: m.sqrt(m.tensor(INT))),
+    ("int_sigmoid", lambda m: m.tensor(INT).sigmoid()),
+    ("int_max", lambda m: m.tensor(INT).max()),
+    ("int_max_dim", lambda m: m.tensor(INT).max(1).values),
+    ("int_argmax", lambda m: m.tensor(INT).argmax()),
+    ("float_argmax_dim", lambda m: m.tensor(FLOAT).argmax(1)),
+    ("float_argmin_keepdim", lambda m: m.tensor(FLOAT).argmin(0, keepdim=True)),
+    ("int_clamp", lambda m: m.tensor(INT).clamp(2, 3)),
+    ("int_relu", lambda m: m.tensor([[-1, 2]]).relu()),
+    ("int_matmul", lambda m: m.tensor(INT) @ m.tensor(INT)),
+    ("int_maximum_float", lambda m: m.maximum(m.tensor(INT), m.tensor(FLOAT))),
+    ("int_where_float", lambda m: m.where(m.tensor(BOOL), m.tensor(INT), m.tensor(FLOAT))),
+    ("where_scalars", lambda m: m.where(m.tensor(BOOL), m.tensor(FLOAT), 0.0)),
+    ("cat_int_float", lambda m: m.cat([m.tensor(INT), m.tensor(FLOAT)])),
+    ("stack_int", lambda m: m.stack([m.tensor(INT), m.tensor(INT)], dim=1)),
+    ("compare_float_int", lambda m: m.tensor(FLOAT) > m.tensor(INT)),
+    ("compare_scalar", lambda m: m.tensor(FLOAT) <= 0.5),
+    ("eq", lambda m: m.tensor(INT) == 2),
+    ("ne", lambda m: m.tensor(INT).ne(m.tensor(INT).T)),
+    ("and_or", lambda m: (m.tensor(BOOL) & m.tensor(INT).gt(1)) | ~m.tensor(BOOL)),
+    ("float_to_long", lambda m: m.tensor(FLOAT).long()),
+    ("int_float", lambda m: m.tensor(INT).float()),
+    ("to_float64", lambda m: m.tensor(FLOAT).to(m.float64)),
+    ("arange", lambda m: m.arange(5)),
+    ("arange_float", lambda m: m.arange(0, 1, 0.25)),
+    ("arange_dtype", lambda m: m.arange(1, 7, 2, dtype=m.float32)),
+    ("linspace", lambda m: m.linspace(0, 1, 5)),
+    ("eye", lambda m: m.eye(3)),
+    ("eye_rect", lambda m: m.eye(2, 3)),
+    ("full_float", lambda m: m.full((2, 3), 1.5)),
+    ("full_int", lambda m: m.full((2,), 7)),
+    ("full_bool", lambda m: m.full((2,), True)),
+    ("zeros_like_int", lambda m: m.zeros_like(m.tensor(INT))),
+    ("ones_like_dtype", lambda m: m.ones_like(m.tensor(INT), dtype=m.float64)),
+    ("mean_dims", lambda m: m.tensor(FLOAT).mean((0, 1))),
+    ("var_all", lambda m: m.tensor(FLOAT).var()),
+    ("std_one_element_dim", lambda m: m.tensor(FLOAT).std(0, correction=0)),
+    ("float_list_mixed_int", lambda m: m.tensor([1, 2.5, 3])),
+    ("nested_bool", lambda m: m.tensor([[True], [False]])),
+    ("scalar_int", lambda m: m.tensor(7)),
+    ("scalar_float", lambda m: m.tensor(-0.25)),
+    ("empty_list", lambda m: m.tensor([])),
+])
+def test_results_and_dtypes_match_torch(name, fn):
+    assert_like_torch(fn(tt), fn(torch))
+
+
+def test_reprs_match_torch():
+    x = tt.tensor([[1.0, 2.5], [3.0, 4.0]], requires_grad=True)
+    y = torch.tensor([[1.0, 2.5], [3.0, 4.0]], requires_grad=True)
+    pairs = [
+        (tt.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])),
+        (tt.tensor([1.5, 2.0]), torch.tensor([1.5, 2.0])),
+        (tt.tensor([1, 2]), torch.tensor([1, 2])),
+        (tt.tensor([True, False]), torch.tensor([True, False])),
+        (tt.tensor(3.5), torch.tensor(3.5)),
+        (tt.tensor(3), torch.tensor(3)),
+        (tt.tensor([1e-5, 1.0]), torch.tensor([1e-5, 1.0])),
+        (tt.zeros(2, 3), torch.zeros(2, 3)),
+        (tt.tensor([]), torch.tensor([])),
+        (tt.tensor([], dtype=tt.int64), torch.tensor([], dtype=torch.int64)),
+        (tt.zeros(0, 3), torch.zeros(0, 3)),
+        (tt.zeros(2, 0, dtype=tt.float64), torch.zeros(2, 0, dtype=torch.float64)),
+        (x, y),
+        (x * 2, y * 2),
+        ((x * 2).sum(), (y * 2).sum()),
+    ]
+    for ours, theirs in pairs:
+        expected = repr(theirs).replace("torch.", "tinygrad_tutorial.")
+        expected = expected.replace("MulBackward0", "MulBackward").replace("SumBackward0", "SumBackward")
+        assert repr(ours) == expected
