@@ -1,0 +1,9 @@
+"""``tinygrad_tutorial.nn``: Modules, layers, losses, initialisers and ``functional``."""
+from . import functional, init
+from .layers import Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .module import Module, ModuleList, Parameter, Sequential
+
+__all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Identity", "ReLU",
+           "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout", "MSELoss", "CrossEntropyLoss",
+           "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]

@@ -1,0 +1,270 @@
+"""``nn.functional``: activations, layers and losses as plain functions of tensors.
+
+Everything here is composed from the primitive ops (so autograd gets the
+gradients for free), except ``binary_cross_entropy``, which needs PyTorch's
+clamped logarithm and gets its own op.
+"""
+import numpy as np
+
+from .. import backend
+from ..autograd import Function
+from ..random import uniform_array
+from ..tensor import Tensor
+
+# ---------------------------------------------------------------- activations
+
+
+def relu(input, inplace=False):
+    return input.relu()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def softmax(input, dim=None, dtype=None):
+    """e^x / Σ e^x along ``dim``, shifted by the maximum so it never overflows."""
+    return _cast(input, dtype).softmax(_required_dim(dim, "softmax"))
+
+
+def log_softmax(input, dim=None, dtype=None):
+    """x - log Σ e^x along ``dim`` (log-sum-exp, so logits of ±1000 are fine)."""
+    return _cast(input, dtype).log_softmax(_required_dim(dim, "log_softmax"))
+
+
+def _required_dim(dim, name):
+    if dim is None:
+        raise TypeError(f"{name}() needs dim=..., the dimension whose entries should sum to one "
+                        "(dim=1 for a batch of rows of logits)")
+    return dim
+
+
+def _cast(input, dtype):
+    return input if dtype is None else input.to(dtype)
+
+
+# ---------------------------------------------------------------- layers
+def linear(input, weight, bias=None):
+    """y = x Wᵀ + b, with W of shape (out_features, in_features)."""
+    out = input @ weight.t()
+    return out if bias is None else out + bias
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """During training, zero each element with probability p and scale the rest by 1/(1-p),
+    so the expected value is unchanged and evaluation needs no rescaling ("inverted dropout")."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    keep = uniform_array(input.shape) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    mask = (keep * scale).astype(input.array.dtype)
+    return input * Tensor(backend.to_device(mask, input.device))
+
+
+# ---------------------------------------------------------------- losses
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction; use one of 'mean', 'sum', 'none'")
+
+
+def _check_same_shape(input, target, name):
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"{name}: target size {tuple(target.shape)} is different from input size "
+                         f"{tuple(input.shape)}; they must match (a broadcast here would silently compare "
+                         "every prediction with every target)")
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error: mean((input - target)²)."""
+    _check_reduction(reduction)
+    _check_same_shape(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of class indices: -input[n, target[n]] (input holds log-probabilities).
+
+    Input is (N, C), (C,) or (N, C, d1, ...) with target (N,), () or (N, d1, ...). With class
+    ``weight``s, the mean divides by the total weight of the targets; ``ignore_index`` targets count 0.
+    """
+    _check_reduction(reduction)
+    picked = _target_weights(input, target, weight, ignore_index, "nll_loss")
+    return _weighted_sum(_classes_last(input), picked, target.shape, reduction)
+
+
+def _weighted_sum(rows, weights, target_shape, reduction):
+    """-Σ_c weights[n, c]·rows[n, c] per target, then reduced; the mean divides by the total weight."""
+    losses = -(rows * weights).sum(1)
+    if reduction == "none":
+        return losses.reshape(target_shape)
+    total = losses.sum()
+    return total / Tensor(weights.array.sum()) if reduction == "mean" else total
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Softmax followed by the negative log-likelihood: -log softmax(input)[target].
+
+    ``target`` holds class indices (integers), or class probabilities (floats, shaped like input).
+    ``label_smoothing`` ε mixes the target with the uniform distribution: (1-ε)·onehot + ε/C.
+    """
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    class_dim = 0 if input.ndim == 1 else 1
+    log_probs = input.log_softmax(class_dim)
+    if target.is_floating_point():
+        return _soft_target_cross_entropy(log_probs, target, weight, reduction, label_smoothing)
+    picked = _target_weights(input, target, weight, ignore_index, "cross_entropy")
+    rows = _classes_last(log_probs)
+    loss = _weighted_sum(rows, picked, target.shape, reduction)
+    if label_smoothing == 0.0:
+        return loss
+    # the uniform part: ε/C · Σ_c -w_c log p_c for every non-ignored target; a mean still divides
+    # by the total weight of the targets (as PyTorch), so both parts share the denominator
+    xp = backend.get_array_module(rows.array)
+    counted = (target.array.reshape(-1, 1) != ignore_index).astype(rows.array.dtype)
+    class_weight = xp.ones(rows.shape[1], rows.array.dtype) if weight is None else weight.array
+    class_weight = class_weight.astype(rows.array.dtype, copy=False)
+    smooth = -(rows * Tensor(counted * class_weight)).sum(1)
+    if reduction == "none":
+        smooth = smooth.reshape(target.shape)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    else:
+        smooth = smooth.sum() / Tensor(picked.array.sum())
+    return loss * (1 - label_smoothing) + smooth * (label_smoothing / rows.shape[1])
+
+
+def _soft_target_cross_entropy(log_probs, target, weight, reduction, label_smoothing):
+    """-Σ_c target_c·log p_c for targets that are probability vectors; the mean is over samples."""
+    _check_same_shape(log_probs, target, "cross_entropy with probability targets")
+    class_dim = 0 if log_probs.ndim == 1 else 1
+    classes = log_probs.shape[class_dim]
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = log_probs * target
+    if weight is not None:
+        terms = terms * Tensor(weight.array.astype(terms.array.dtype)).reshape((classes,) + (1,) * (log_probs.ndim - class_dim - 1))
+    return _reduce(-terms.sum(class_dim), reduction)
+
+
+def _classes_last(input):
+    """(N, C, d1, ...) -> (N·d1·..., C) and (C,) -> (1, C): one row of class scores per target."""
+    if input.ndim == 1:
+        return input.reshape(1, -1)
+    if input.ndim > 2:
+        input = input.permute((0,) + tuple(range(2, input.ndim)) + (1,))
+    return input.reshape(-1, input.shape[-1])
+
+
+def _target_weights(input, target, weight, ignore_index, name):
+    """A constant (rows, C) tensor holding w[target] at each row's target class and 0 elsewhere:
+    the one-hot target vectors, scaled by the class weights and zero for ignored targets."""
+    if target.is_floating_point():
+        raise TypeError(f"{name}: expected class indices of an integer dtype (int64), got {target.dtype}")
+    expected = (() if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:]))
+    if tuple(target.shape) != expected:
+        raise ValueError(f"{name}: input of shape {tuple(input.shape)} needs a target of shape {expected}, "
+                         f"got target of shape {tuple(target.shape)}")
+    if target.device != input.device:
+        raise RuntimeError(f"{name}: input is on {input.device} but target is on {target.device}")
+    xp = backend.get_array_module(input.array)
+    classes = input.shape[0 if input.ndim == 1 else 1]
+    labels = target.array.reshape(-1)
+    kept = labels != ignore_index
+    bad = kept & ((labels < 0) | (labels >= classes))
+    if bool(bad.any()):
+        raise IndexError(f"{name}: Target {int(labels[bad][0])} is out of bounds for {classes} classes")
+    labels = xp.where(kept, labels, 0)
+    if weight is None:
+        values = kept.astype(input.array.dtype)
+    else:
+        if tuple(weight.shape) != (classes,):
+            raise ValueError(f"{name}: weight should have one entry per class ({classes}), got shape "
+                             f"{tuple(weight.shape)}")
+        values = weight.array.astype(input.array.dtype)[labels] * kept
+    one_hot = xp.zeros((labels.shape[0], classes), dtype=input.array.dtype)
+    one_hot[xp.arange(labels.shape[0]), labels] = values
+    return Tensor(one_hot)
+
+
+class BinaryCrossEntropy(Function):
+    """-(y·log x + (1-y)·log(1-x)), each log clamped at -100 (as PyTorch) so x = 0 or 1 stays finite."""
+
+    def forward(self, x, y):
+        xp = backend.get_array_module(x)
+        with np.errstate(divide="ignore"):  # log 0 = -inf, clamped just below
+            self.log_x = xp.maximum(xp.log(x), -100)
+            self.log_1mx = xp.maximum(xp.log(1 - x), -100)
+        self.x, self.y = x, y
+        return -(y * self.log_x + (1 - y) * self.log_1mx)
+
+    def backward(self, grad):  # d/dx = (x - y) / (x(1-x)), guarded at 0 and 1; d/dy = log(1-x) - log x
+        xp = backend.get_array_module(grad)
+        x, y = self.x, self.y
+        grad_x = grad * (x - y) / xp.maximum(x * (1 - x), 1e-12)
+        return grad_x, grad * (self.log_1mx - self.log_x)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` in [0, 1] against targets in [0, 1]."""
+    _check_reduction(reduction)
+    _check_same_shape(input, target, "binary_cross_entropy")
+    if bool(((input.array < 0) | (input.array > 1)).any()):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 "
+                           "(apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores)")
+    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """Sigmoid and binary cross-entropy in one stable formula:
+    (1-y)·x + softplus(-x), with softplus(-x) = log(1 + e^-x) = max(-x, 0) + log(1 + e^-|x|),
+    which never exponentiates a positive number. ``pos_weight`` multiplies the positive term."""
+    _check_reduction(reduction)
+    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    target = target.to(input.dtype)
+    softplus_neg = (-input).maximum(0) + (1 + (-input.abs()).exp()).log()
+    if pos_weight is not None:
+        softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return input.flatten(start_dim, end_dim)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Integer class indices -> int64 one-hot vectors along a new last dimension."""
+    if tensor.is_floating_point():
+        raise RuntimeError(f"one_hot is only applicable to index tensors, got {tensor.dtype}")
+    xp = backend.get_array_module(tensor.array)
+    classes = int(tensor.array.max()) + 1 if num_classes == -1 else num_classes
+    return Tensor((tensor.array[..., None] == xp.arange(classes)).astype(np.int64))
+
+
+__all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "mse_loss", "nll_loss",
+           "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "flatten", "one_hot"]

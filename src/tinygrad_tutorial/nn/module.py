@@ -1,0 +1,418 @@
+"""``Module``: a layer or a whole network, holding parameters and other modules.
+
+Assigning ``self.fc1 = Linear(2, 5)`` inside ``__init__`` is all it takes to register
+a submodule: ``__setattr__`` sorts every value into parameters, buffers, submodules
+or plain attributes. Everything else (``parameters()``, ``state_dict()``, ``train()``,
+``to(device)``) walks that tree.
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import autograd, backend
+from .. import dtypes as dt
+from ..tensor import Tensor, empty, format_tensor
+
+
+class Parameter(Tensor):
+    """A tensor that a Module learns: it requires grad, and assigning it to a Module
+    attribute registers it, so ``parameters()`` finds it."""
+
+    def __init__(self, data=None, requires_grad=True):
+        array = empty(0).array if data is None else data.array if isinstance(data, Tensor) else data
+        super().__init__(array, requires_grad=requires_grad)  # shares ``data``'s memory, as in PyTorch
+
+    def __repr__(self):
+        return "Parameter containing:\n" + format_tensor(self)
+
+
+class Module:
+    """Base class of every layer and network; subclasses define ``forward``."""
+
+    def __init__(self):
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------ registration
+    def __setattr__(self, name, value):
+        registries = self.__dict__.get("_parameters"), self.__dict__.get("_buffers"), self.__dict__.get("_modules")
+        if isinstance(value, (Parameter, Module)) and registries[0] is None:
+            raise AttributeError(f"cannot assign {type(value).__name__} '{name}' before Module.__init__() call "
+                                 f"(call super().__init__() first in {type(self).__name__}.__init__)")
+        parameters, buffers, modules = registries
+        if isinstance(value, Parameter):
+            self._forget(name)
+            parameters[name] = value
+        elif isinstance(value, Module):
+            self._forget(name)
+            modules[name] = value
+        elif parameters is not None and name in parameters:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                                "(nn.Parameter or None expected)")
+            parameters[name] = None
+        elif modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                                "(nn.Module or None expected)")
+            modules[name] = None
+        elif buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                "(Tensor or None expected)")
+            buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name):
+        """Remove ``name`` from wherever it was registered before being reassigned."""
+        self.__dict__.pop(name, None)
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        self._non_persistent.discard(name)
+
+    def __getattr__(self, name):  # only called when normal lookup fails
+        for registry in ("_parameters", "_buffers", "_modules"):
+            values = self.__dict__.get(registry)
+            if values is not None and name in values:
+                return values[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        if name in self._parameters or name in self._buffers or name in self._modules:
+            self._forget(name)
+        else:
+            object.__delattr__(self, name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+
+    def register_parameter(self, name, param):
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                            "(nn.Parameter or None required)")
+        self._check_new_name(name, "parameter")
+        self._forget(name)
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """A tensor that belongs to the module's state (saved, moved by ``to()``) but is not learned."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None "
+                            "required)")
+        self._check_new_name(name, "buffer")
+        self._forget(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name, module):
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._check_new_name(name, "module")
+        self._forget(name)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def _check_new_name(self, name, what):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot register a {what} before Module.__init__() call")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{what} name must be a non-empty string without '.', got {name!r}")
+
+    # ------------------------------------------------------------ walking the tree
+    def named_modules(self, memo=None, prefix=""):
+        """``(name, module)`` for this module and every module below it, each once."""
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self):
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self):
+        for _, module in self.named_children():
+            yield module
+
+    def _named_members(self, registry, prefix, recurse):
+        seen = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or id(value) in seen:  # a tensor shared by two layers is listed once
+                    continue
+                seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+
+    def named_parameters(self, prefix="", recurse=True):
+        """``('fc1.weight', Parameter)``, ... in registration order, each parameter once."""
+        return self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse=True):
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix="", recurse=True):
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse=True):
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def apply(self, fn):
+        """Call ``fn`` on every submodule (children first) and on this module, e.g. to initialise weights."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------ modes and gradients
+    def train(self, mode=True):
+        """Training mode for this module and all below it (Dropout drops); ``train(False)`` is ``eval()``."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        for param in self.parameters():
+            if param.grad is None:
+                continue
+            if set_to_none:
+                param.grad = None
+            else:
+                param.grad.array[...] = 0
+
+    # ------------------------------------------------------------ saving and loading
+    def state_dict(self, prefix="", keep_vars=False):
+        """Every parameter and persistent buffer by name. The tensors share memory with the
+        module (as PyTorch's do): copy them (``clone()``) to keep a snapshot."""
+        state = OrderedDict()
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+            for registry in (module._parameters, module._buffers):
+                for name, value in registry.items():
+                    if value is not None and name not in module._non_persistent:
+                        key = f"{module_prefix}.{name}" if module_prefix else name
+                        state[key] = value if keep_vars else value.detach()
+        return state
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values from ``state_dict`` into this module's tensors (in place, so optimizers
+        holding the parameters keep working). With ``strict``, the keys must match exactly."""
+        own = self.state_dict(keep_vars=True)
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        errors = []
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            value = value.array if isinstance(value, Tensor) else value
+            shape = tuple(getattr(value, "shape", ()))
+            if shape != tuple(target.shape):
+                errors.append(f"size mismatch for {key}: copying a param with shape {list(shape)} from "
+                              f"checkpoint, the shape in current model is {list(target.shape)}.")
+                continue
+            with autograd.no_grad():
+                target.copy_(Tensor(_host_array(value)))
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
+                              + ".")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------ devices and dtypes
+    def to(self, *args, dtype=None, device=None):
+        """Move parameters and buffers to a device and/or cast floating ones to a dtype, in place
+        (the same Parameter objects, so an optimizer made earlier still holds them)."""
+        for arg in args:
+            if isinstance(arg, (str, backend.device)):
+                device = arg
+            elif isinstance(arg, Tensor):
+                dtype, device = arg.dtype, arg.device
+            else:
+                dtype = arg
+        device = backend.device(device) if device is not None else None
+        dtype = dt.to_dtype(dtype) if dtype is not None else None
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+        if device is not None:
+            backend.array_module(device)  # raises with the reason when the device is unavailable
+
+        def convert(tensor):
+            array = tensor.array
+            if dtype is not None and array.dtype.kind == "f":
+                array = array.astype(dtype.numpy, copy=False)
+            return backend.to_device(array, device) if device is not None else array
+
+        for module in self.modules():
+            for registry in (module._parameters, module._buffers):
+                for tensor in registry.values():
+                    if tensor is None:
+                        continue
+                    tensor.array = convert(tensor)
+                    if tensor.grad is not None:
+                        tensor.grad.array = convert(tensor.grad)
+        return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+
+    def float(self):
+        return self.to(dt.float32)
+
+    def double(self):
+        return self.to(dt.float64)
+
+    def half(self):
+        return self.to(dt.float16)
+
+    # ------------------------------------------------------------ printing
+    def extra_repr(self):
+        """The text inside this module's parentheses, e.g. ``in_features=2, out_features=5, bias=True``."""
+        return ""
+
+    def __repr__(self):  # PyTorch's layout: one line for a leaf, children indented below their parent
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()]
+        if len(extra_lines) == 1 and not child_lines:
+            return f"{type(self).__name__}({extra_lines[0]})"
+        lines = extra_lines + child_lines
+        return f"{type(self).__name__}(" + ("\n  " + "\n  ".join(lines) + "\n" if lines else "") + ")"
+
+
+class IncompatibleKeys(tuple):
+    """``load_state_dict``'s result: ``(missing_keys, unexpected_keys)``, also as attributes."""
+
+    def __new__(cls, missing_keys, unexpected_keys):
+        return super().__new__(cls, (missing_keys, unexpected_keys))
+
+    missing_keys = property(lambda self: self[0])
+    unexpected_keys = property(lambda self: self[1])
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+
+def _host_array(value):
+    """An array from whatever a state_dict holds: our arrays, or anything NumPy can read (a PyTorch tensor)."""
+    return value if isinstance(value, np.ndarray) or backend.is_gpu_array(value) else np.asarray(value)
+
+
+class Sequential(Module):
+    """Modules run one after another, each fed the previous one's output; named ``0``, ``1``, ...
+    (or by the keys of an OrderedDict)."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(modules):
+                self.add_module(str(index), module)
+
+    def forward(self, x):
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __getitem__(self, index):
+        items = list(self._modules.items())
+        if isinstance(index, slice):
+            return type(self)(OrderedDict(items[index]))
+        return items[_checked_index(index, len(items), type(self).__name__)][1]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters the parent registers (a plain Python list would hide them)."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        self.extend(modules)
+
+    def __getitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return ModuleList(modules[index])
+        return modules[_checked_index(index, len(modules), "ModuleList")]
+
+    def __setitem__(self, index, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        name = list(self._modules)[_checked_index(index, len(self), "ModuleList")]
+        self._modules[name] = module  # in place, keeping the order
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+
+def _checked_index(index, length, what):
+    if not -length <= index < length:
+        raise IndexError(f"index {index} is out of range for {what} of length {length}")
+    return index % length

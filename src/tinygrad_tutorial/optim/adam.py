@@ -1,0 +1,87 @@
+"""Adam and AdamW: gradient descent with per-parameter step sizes from running moments."""
+from .. import backend
+from ..autograd import no_grad
+from .optimizer import Optimizer, evaluate_closure
+
+
+class Adam(Optimizer):
+    """For each parameter p with gradient g, at step t (PyTorch's formulas)::
+
+        g ← g + weight_decay·p                       (Adam; AdamW decays p directly instead)
+        m ← β1·m + (1-β1)·g                          running mean of gradients
+        v ← β2·v + (1-β2)·g²                         running mean of squared gradients
+        p ← p - lr/(1-β1ᵗ) · m / (√v / √(1-β2ᵗ) + eps)
+
+    The (1-βᵗ) factors undo the bias of m and v toward their zero start. With ``amsgrad``,
+    the largest v seen so far is used instead of v.
+    """
+
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = evaluate_closure(closure)
+        for group in self.param_groups:
+            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            for param, grad, state in self._params_with_grad(group):
+                p = param.array
+                xp = backend.get_array_module(p)
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = xp.zeros_like(p)
+                    state["exp_avg_sq"] = xp.zeros_like(p)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = xp.zeros_like(p)
+                state["step"] += 1
+                step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+                if group["maximize"]:
+                    grad = -grad
+                if weight_decay != 0:
+                    if self.decoupled_weight_decay:
+                        p *= 1 - lr * weight_decay
+                    else:
+                        grad = grad + weight_decay * p
+                _lerp_(exp_avg, grad, 1 - beta1)
+                exp_avg_sq *= beta2
+                exp_avg_sq += (1 - beta2) * grad * grad
+                if group["amsgrad"]:
+                    xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+                    exp_avg_sq = state["max_exp_avg_sq"]
+                step_size = lr / (1 - beta1 ** step)
+                denom = xp.sqrt(exp_avg_sq) / (1 - beta2 ** step) ** 0.5 + eps
+                p -= step_size * exp_avg / denom
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: p ← p·(1 - lr·weight_decay) before the Adam step,
+    instead of adding weight_decay·p to the gradient (Loshchilov & Hutter)."""
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+
+
+def _lerp_(start, end, weight):
+    """start ← start + weight·(end - start), in place, computed as PyTorch's lerp does."""
+    if weight < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)

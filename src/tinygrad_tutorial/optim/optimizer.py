@@ -1,0 +1,139 @@
+"""``Optimizer``: holds parameter groups and per-parameter state; subclasses define ``step()``.
+
+Steps update ``param.array`` in place, on raw arrays: nothing is recorded in the graph,
+and every Tensor, Module or state_dict that shares the parameter sees the new values.
+Hyperparameters stay Python floats, so a float32 parameter stays float32 (a NumPy
+float64 scalar would promote it).
+"""
+import copy
+
+from .. import backend
+from ..autograd import enable_grad
+from ..tensor import Tensor
+
+
+class _RequiredParameter:
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = {}  # parameter -> dict of its running values (momentum buffers, moments, step)
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            f"but got {type(params).__name__}")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a dict ``{"params": [...], "lr": ...}``; options it leaves out come from the defaults."""
+        group = dict(param_group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        for param in group["params"]:
+            if not isinstance(param, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(param).__name__}")
+            if not param.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor (one computed from others); optimize the "
+                                 "leaves it was computed from")
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter "
+                                 f"{name}")
+            group.setdefault(name, default)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in group["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients of the last ``backward()`` (they would otherwise add up)."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    param.grad.array[...] = 0
+
+    def step(self, closure=None):
+        raise NotImplementedError(f"{type(self).__name__} does not define step()")
+
+    def _params_with_grad(self, group):
+        for param in group["params"]:
+            if param.grad is not None:
+                yield param, param.grad.array, self.state.setdefault(param, {})
+
+    def state_dict(self):
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``, as PyTorch's:
+        parameters are replaced by their position, so it can be loaded into a fresh optimizer."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: {k: Tensor(v) if _is_array(v) else v for k, v in s.items()}
+                 for p, s in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        groups, saved_groups = self.param_groups, state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, the optimizer has "
+                             f"{len(groups)}")
+        for group, saved in zip(groups, saved_groups):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(f"loaded state dict contains a parameter group with {len(saved['params'])} "
+                                 f"parameters, which doesn't match the size of optimizer's group "
+                                 f"({len(group['params'])})")
+        by_index = {i: p for group, saved in zip(groups, saved_groups) for i, p in zip(saved["params"],
+                                                                                          group["params"])}
+        self.state = {}
+        for i, saved_state in state_dict["state"].items():
+            param = by_index[int(i)]
+            self.state[param] = {k: _array_like(v, param) for k, v in saved_state.items()}
+        for group, saved in zip(groups, saved_groups):
+            group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def evaluate_closure(closure):
+    """``step(closure)`` re-evaluates the loss (with gradients on, though the step itself runs under no_grad)."""
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()
+
+
+def _is_array(value):
+    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, Tensor)
+
+
+def _array_like(value, param):
+    """A saved state value as a fresh array on ``param``'s device (floats in ``param``'s dtype)."""
+    if isinstance(value, Tensor):
+        value = value.array
+    if not _is_array(value):
+        return copy.deepcopy(value)
+    array = backend.to_device(value, param.device).copy()
+    return array.astype(param.array.dtype) if array.dtype.kind == "f" else array
