@@ -80,23 +80,25 @@ class Function:
     to one gradient per input (the vector-Jacobian product). The instance is also the
     graph node, holding the inputs and whatever ``forward`` saved."""
 
-    def __init__(self):
-        self.inputs = ()
-        self.freed = False
+    inputs = ()  # set on the instance when the node is recorded
+    freed = False
 
     @classmethod
     def apply(cls, *inputs, **options):
-        """Run the op on tensors, recording a node when any input requires grad."""
+        """Run the op on tensors, recording a node when any input requires grad.
+
+        This runs for every op, so it stays lean: a list instead of a generator for
+        ``any``, and the device check skipped when there is one input.
+        """
+        arrays = [x.array for x in inputs]
+        if len(arrays) > 1:
+            backend.check_same_device(arrays, cls.__name__)
         node = cls()
-        device = inputs[0].device
-        for other in inputs[1:]:
-            if other.device != device:
-                raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
-                                   f"devices, {device} and {other.device} (in {cls.__name__})")
-        out = _tensor.Tensor(node.forward(*[x.array for x in inputs], **options))
-        if _grad_enabled and any(x.requires_grad for x in inputs):
+        out = _tensor.Tensor(node.forward(*arrays, **options))
+        # only floating-point outputs carry gradients: x.long() is cut from the graph, as in PyTorch
+        if _grad_enabled and any([x._requires_grad for x in inputs]) and out.array.dtype.kind == "f":
             node.inputs = inputs
-            out.requires_grad = True
+            out._requires_grad = True
             out.grad_fn = node
         return out
 

@@ -95,6 +95,17 @@ def device_of(array):
     return device(f"cuda:{array.device.id}")
 
 
+def check_same_device(arrays, op_name):
+    """Raise, naming both devices, unless all ``arrays`` live on one device."""
+    first = arrays[0]
+    for other in arrays[1:]:
+        if type(first) is np.ndarray and type(other) is np.ndarray:
+            continue  # both on the CPU: the common case, decided without building device objects
+        if device_of(other) != device_of(first):
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                               f"{device_of(first)} and {device_of(other)} (in {op_name})")
+
+
 def to_device(array, dev):
     """Copy ``array`` to ``dev`` (no copy when it is already there)."""
     if device_of(array) == dev:

@@ -605,16 +605,14 @@ def _as_tensor(value, like):
 
 def _binary(op, a, b, true_division=False):
     """Apply a broadcasting binary op with PyTorch's dtype promotion."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.array.dtype == b.array.dtype:
-        common = a.dtype
-    else:
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.array.dtype == b.array.dtype):
         if not isinstance(a, Tensor):
             a = _as_tensor(a, b)
         if not isinstance(b, Tensor):
             b = _as_tensor(b, a)
         common = dt.result_type(a, b)
         a, b = a.to(common), b.to(common)
-    if true_division and not common.is_floating_point:
+    if true_division and a.array.dtype.kind != "f":  # int / int gives float, as in PyTorch
         a, b = a.to(dt.default_float), b.to(dt.default_float)
     try:
         return op.apply(a, b)
