@@ -125,18 +125,20 @@ def topological_order(root):
 
     An explicit stack instead of recursion, so a chain of 100,000 ops is fine.
     """
-    order, visited = [], {id(root)}
+    order, visited = [], set()
     stack = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         if children_done:
             order.append(node)
             continue
+        if id(node) in visited:  # pushed twice (two consumers) before it was expanded: expand once
+            continue
+        visited.add(id(node))  # marked when expanded, not when pushed, so it lands after every consumer
         stack.append((node, True))
         for x in node.inputs:
             parent = x.grad_fn
             if parent is not None and id(parent) not in visited:
-                visited.add(id(parent))
                 stack.append((parent, False))
     order.reverse()  # post-order reversed: consumers before producers
     return order
