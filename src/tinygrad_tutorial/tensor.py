@@ -246,6 +246,8 @@ class Tensor:
         return _binary(ops.Div, other, self, true_division=True)
 
     def __pow__(self, exponent):
+        if isinstance(exponent, np.generic):
+            exponent = exponent.item()  # a Python number: NumPy 2 would turn float32 ** np.float64 into float64
         if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
             base = self if self.is_floating_point() or isinstance(exponent, int) else self.float()
             return ops.PowScalar.apply(base, exponent=exponent)
@@ -831,16 +833,23 @@ def matmul(a, b):
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
     k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
     if k_a != k_b:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_matrix_text(a)} and {_matrix_text(b)})")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_matrix_text(a, True)} and "
+                           f"{_matrix_text(b, False)})")
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
     if a.ndim > 2 and b.ndim > 2:
-        broadcast_shape(a.shape[:-2], b.shape[:-2])
+        try:
+            broadcast_shape(a.shape[:-2], b.shape[:-2])
+        except RuntimeError as error:
+            raise RuntimeError(f"matmul: the batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                               f"broadcast together ({error})") from None
     return ops.MatMul.apply(a, b)
 
 
-def _matrix_text(x):
-    return "x".join(str(n) for n in (x.shape if x.ndim > 1 else (1,) + tuple(x.shape)))
+def _matrix_text(x, left):
+    """``2x3``; a vector counts as a 1×n row on the left of ``@`` and as an n×1 column on the right."""
+    shape = tuple(x.shape) if x.ndim > 1 else (1,) + tuple(x.shape) if left else tuple(x.shape) + (1,)
+    return "x".join(str(n) for n in shape)
 
 
 def cat(tensors, dim=0):
