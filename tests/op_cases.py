@@ -70,6 +70,8 @@ CASES = [
     Case("abs", lambda m, a: a.abs(), [A]),
     Case("abs_builtin", lambda m, a: abs(a), [A]),
     Case("tanh", lambda m, a: m.tanh(a), [A]),
+    Case("sin", lambda m, a: m.sin(a), [A]),
+    Case("cos", lambda m, a: a.cos(), [A]),
     Case("sigmoid", lambda m, a: a.sigmoid(), [Inp((3, 4), 0.1, 6.0)]),
     Case("relu", lambda m, a: m.relu(a), [A]),
     Case("clamp_both", lambda m, a: a.clamp(-1.0, 1.0), [Inp((3, 4), 0.1, 1.9)]),

@@ -15,6 +15,7 @@ def _method(name):
 
 
 exp, log, sqrt, abs, tanh, sigmoid, relu = map(_method, ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"))
+sin, cos = map(_method, ("sin", "cos"))
 clamp, clip, square, neg = map(_method, ("clamp", "clip", "square", "neg"))
 sum, mean, var, std, argmax, argmin = map(_method, ("sum", "mean", "var", "std", "argmax", "argmin"))
 softmax, log_softmax = map(_method, ("softmax", "log_softmax"))

@@ -167,6 +167,24 @@ class Tanh(Function):
         return grad * (1 - self.out * self.out)
 
 
+class Sin(Function):
+    def forward(self, a):
+        self.a = a
+        return backend.get_array_module(a).sin(a)
+
+    def backward(self, grad):  # d/da sin a = cos a
+        return grad * backend.get_array_module(self.a).cos(self.a)
+
+
+class Cos(Function):
+    def forward(self, a):
+        self.a = a
+        return backend.get_array_module(a).cos(a)
+
+    def backward(self, grad):  # d/da cos a = -sin a
+        return -grad * backend.get_array_module(self.a).sin(self.a)
+
+
 class Sigmoid(Function):
     def forward(self, a):  # σ(a) = 1 / (1 + e^-a), as exp(-log(1 + e^-a)) so no e^1000 overflows
         xp = backend.get_array_module(a)

@@ -340,6 +340,12 @@ class Tensor:
     def tanh(self):
         return ops.Tanh.apply(_floating(self))
 
+    def sin(self):
+        return ops.Sin.apply(_floating(self))
+
+    def cos(self):
+        return ops.Cos.apply(_floating(self))
+
     def sigmoid(self):
         return ops.Sigmoid.apply(_floating(self))
 
