@@ -1,0 +1,176 @@
+"""Attention: each position of a sequence takes a weighted average of the values
+at every position, weighted by how well its query matches their keys.
+
+    Attention(Q, K, V) = softmax(Q Kᵀ / √d + mask) V
+
+Composed from matmul, softmax and masking, so autograd supplies the backward pass.
+``MultiheadAttention`` runs several such attentions side by side on learned
+projections of the inputs, with PyTorch's parameter names, so its state_dict
+loads into ``torch.nn.MultiheadAttention`` and back.
+"""
+import math
+
+from .. import backend
+from .. import dtypes as dt
+from ..tensor import Tensor, empty, zeros
+from . import functional as F
+from . import init
+from .layers import Linear
+from .module import Module, Parameter
+
+
+def attention_weights(query, key, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """softmax(Q Kᵀ · scale + mask) over the keys: one row of weights per query, summing to 1.
+
+    A bool ``attn_mask`` marks with True the pairs that may attend (PyTorch's SDPA convention);
+    a float one is added to the scores, so -inf removes a pair.
+    """
+    if query.shape[-1] != key.shape[-1]:
+        raise RuntimeError(f"attention: query of shape {tuple(query.shape)} and key of shape {tuple(key.shape)} "
+                           "must have the same last dimension")
+    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * scale
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("scaled_dot_product_attention: explicit attn_mask should not be set when "
+                               "is_causal=True")
+        scores = scores + causal_mask(query.shape[-2], key.shape[-2], scores)  # never masks a whole row
+        weights = scores.softmax(-1)
+    elif attn_mask is not None:
+        if attn_mask.dtype == dt.bool_:
+            scores = scores.masked_fill(~attn_mask, -math.inf)
+        else:
+            scores = scores + attn_mask
+        weights = _softmax_allowing_empty_rows(scores)
+    else:
+        weights = scores.softmax(-1)
+    return F.dropout(weights, dropout_p) if dropout_p > 0 else weights
+
+
+def _softmax_allowing_empty_rows(scores):
+    """Softmax over the keys, except that a query masked from every key gets all-zero weights
+    (as PyTorch's scaled_dot_product_attention) instead of the NaNs of 0/0."""
+    xp = backend.get_array_module(scores.array)
+    empty = Tensor(xp.isneginf(scores.array).all(axis=-1, keepdims=True))
+    return scores.masked_fill(empty, 0).softmax(-1).masked_fill(empty, 0)
+
+
+def causal_mask(queries, keys, like):
+    """0 where query i may see key j (j <= i), -inf above the diagonal: position i never sees the future."""
+    xp = backend.get_array_module(like.array)
+    future = xp.triu(xp.ones((queries, keys), bool), k=1)
+    return Tensor(xp.where(future, -math.inf, 0).astype(like.array.dtype))
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """softmax(Q Kᵀ / √d + mask) V for inputs (..., L, d), (..., S, d), (..., S, d_v) -> (..., L, d_v)."""
+    return attention_weights(query, key, attn_mask, dropout_p, is_causal, scale) @ value
+
+
+class MultiheadAttention(Module):
+    """``num_heads`` attentions of size embed_dim / num_heads on learned projections of query, key and value.
+
+    The three input projections are stacked in one ``in_proj_weight`` (3·embed_dim, embed_dim), and the
+    heads' outputs are mixed by ``out_proj``, as in PyTorch. ``forward`` returns the output and the
+    attention weights (averaged over heads unless ``average_attn_weights=False``).
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, batch_first=False, device=None, dtype=None):
+        super().__init__()
+        if embed_dim % num_heads:
+            raise ValueError(f"embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})")
+        self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
+        self.dropout, self.batch_first = dropout, batch_first
+        self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, device=device, dtype=dtype))
+        if bias:
+            self.in_proj_bias = Parameter(empty(3 * embed_dim, device=device, dtype=dtype))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
+        self._reset_parameters()
+
+    def _reset_parameters(self):
+        """PyTorch's: Glorot-uniform input projections, zero biases; out_proj keeps Linear's weight init."""
+        init.xavier_uniform_(self.in_proj_weight)
+        if self.in_proj_bias is not None:
+            init.zeros_(self.in_proj_bias)
+            init.zeros_(self.out_proj.bias)
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+                average_attn_weights=True, is_causal=False):
+        if is_causal and attn_mask is None:  # as PyTorch: is_causal is only a hint about attn_mask
+            raise RuntimeError("MultiheadAttention: need attn_mask if specifying the is_causal hint (pass the "
+                               "causal mask itself, e.g. nn.Transformer.generate_square_subsequent_mask)")
+        batched = query.ndim == 3
+        if not batched:  # one sequence (L, E): give it a batch dimension of 1
+            query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
+            key_padding_mask = None if key_padding_mask is None else key_padding_mask.unsqueeze(0)
+        elif not self.batch_first:  # (L, N, E) -> (N, L, E)
+            query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
+        self._check_shapes(query, key, value)
+        n, length, _ = query.shape
+        q_weight, k_weight, v_weight = self._split(self.in_proj_weight)
+        q_bias, k_bias, v_bias = (None,) * 3 if self.in_proj_bias is None else self._split(self.in_proj_bias)
+        q = self._heads(F.linear(query, q_weight, q_bias))
+        k = self._heads(F.linear(key, k_weight, k_bias))
+        v = self._heads(F.linear(value, v_weight, v_bias))
+        mask = self._additive_mask(attn_mask, key_padding_mask, n, length, key.shape[1], q)
+        weights = attention_weights(q, k, mask, self.dropout if self.training else 0.0)  # (N, H, L, S)
+        out = (weights @ v).transpose(1, 2).reshape(n, length, self.embed_dim)  # heads side by side again
+        out = self.out_proj(out)
+        if not batched:
+            out, weights = out.squeeze(0), weights.squeeze(0)
+        elif not self.batch_first:
+            out = out.transpose(0, 1)
+        if not need_weights:
+            return out, None
+        return out, (weights.mean(-3) if average_attn_weights else weights)
+
+    def _split(self, stacked):
+        """The query, key and value thirds of the stacked projection."""
+        e = self.embed_dim
+        return stacked[:e], stacked[e:2 * e], stacked[2 * e:]
+
+    def _heads(self, x):
+        """(N, L, E) -> (N, H, L, E/H): each head gets its own slice of the features."""
+        n, length, _ = x.shape
+        return x.reshape(n, length, self.num_heads, self.head_dim).transpose(1, 2)
+
+    def _check_shapes(self, query, key, value):
+        if query.shape[-1] != self.embed_dim or key.shape[-1] != self.embed_dim or value.shape[-1] != self.embed_dim:
+            raise RuntimeError(f"MultiheadAttention: expected query, key and value with embed_dim "
+                               f"{self.embed_dim} features, got shapes {tuple(query.shape)}, {tuple(key.shape)}, "
+                               f"{tuple(value.shape)}")
+        if key.shape[:2] != value.shape[:2] or key.shape[0] != query.shape[0]:
+            raise RuntimeError(f"MultiheadAttention: key of shape {tuple(key.shape)} and value of shape "
+                               f"{tuple(value.shape)} must have the same batch size and length, and the same batch "
+                               f"size as query {tuple(query.shape)} (shapes shown batch first)")
+
+    def _additive_mask(self, attn_mask, key_padding_mask, n, length, source_length, like):
+        """Both masks as one float mask broadcastable to (N, H, L, S): -inf where attending is not allowed.
+        Here (as in PyTorch's MultiheadAttention) a bool True means "do not attend"."""
+        mask = None
+        if attn_mask is not None:
+            if attn_mask.ndim == 2:
+                expected, shape = (length, source_length), (1, 1, length, source_length)
+            else:
+                expected = shape = (n * self.num_heads, length, source_length)
+                shape = (n, self.num_heads, length, source_length)
+            if tuple(attn_mask.shape) != expected:
+                raise RuntimeError(f"MultiheadAttention: attn_mask should have shape {expected}, got "
+                                   f"{tuple(attn_mask.shape)}")
+            mask = _as_additive(attn_mask, like).reshape(shape)
+        if key_padding_mask is not None:
+            if tuple(key_padding_mask.shape) != (n, source_length):
+                raise RuntimeError(f"MultiheadAttention: key_padding_mask should have shape {(n, source_length)} "
+                                   f"(batch, source length), got {tuple(key_padding_mask.shape)}")
+            padding = _as_additive(key_padding_mask, like).reshape(n, 1, 1, source_length)
+            mask = padding if mask is None else mask + padding
+        return mask
+
+
+def _as_additive(mask, like):
+    """A bool mask (True = masked out) as 0 / -inf in ``like``'s dtype; a float mask as it is."""
+    if mask.dtype == dt.bool_:
+        return zeros(mask.shape, dtype=like.dtype, device=like.device).masked_fill(mask, -math.inf)
+    return mask.to(like.dtype)
