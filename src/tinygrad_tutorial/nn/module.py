@@ -50,10 +50,10 @@ class Module:
                                  f"(call super().__init__() first in {type(self).__name__}.__init__)")
         parameters, buffers, modules = registries
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep=parameters)
             parameters[name] = value
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep=modules)
             modules[name] = value
         elif parameters is not None and name in parameters:
             if value is not None:
@@ -73,11 +73,13 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
-        """Remove ``name`` from wherever it was registered before being reassigned."""
+    def _forget(self, name, keep=None):
+        """Remove ``name`` from wherever it was registered before being reassigned (except from
+        ``keep``, where it is about to be replaced in place, keeping its position)."""
         self.__dict__.pop(name, None)
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self._non_persistent.discard(name)
 
     def __getattr__(self, name):  # only called when normal lookup fails
