@@ -1,0 +1,144 @@
+"""Drawing the graph behind a tensor.
+
+Tensors (boxes) flow into ops (rounded boxes, named like PyTorch's ``grad_fn``:
+``MulBackward``), which produce new tensors, down to the output. ``to_dot`` writes
+the graph as Graphviz DOT text; ``draw_graph`` draws it with matplotlib alone, so
+no ``dot`` program is needed. Draw before ``backward()``: it frees the graph.
+"""
+from collections import Counter
+
+from .autograd import topological_order
+
+COLORS = {"param": "#cfe2f3", "constant": "#eeeeee", "tensor": "#ffffff", "output": "#d9ead3", "op": "#fff2cc"}
+
+
+def graph_of(tensor, params=None):
+    """The graph behind ``tensor`` as ``(vertices, edges)``.
+
+    ``vertices`` maps a short id (``t0``, ``op1``, ...) to ``(label, kind)``, with kind one of
+    ``COLORS``; ``edges`` lists ``(from_id, to_id)`` in the direction data flows.
+    """
+    names = {id(t): name for name, t in (params or {}).items()}
+    ids, vertices, edges = {}, {}, []
+
+    def vertex(obj, label, kind):
+        if id(obj) not in ids:
+            ids[id(obj)] = f"{'op' if kind == 'op' else 't'}{len(ids)}"
+            vertices[ids[id(obj)]] = (label, kind)
+        return ids[id(obj)]
+
+    def tensor_vertex(t, kind=None):
+        kind = kind or ("tensor" if t.grad_fn is not None else "param" if t.requires_grad else "constant")
+        return vertex(t, _tensor_label(t, names.get(id(t)), kind), kind)
+
+    tensor_vertex(tensor, "output")
+    if tensor.grad_fn is None:
+        return vertices, edges
+    produced = {id(tensor.grad_fn): tensor}  # a node knows its inputs, not its output: find it from consumers
+    for node in topological_order(tensor.grad_fn):  # consumers come before the ops that feed them
+        op = vertex(node, node.name() + (" (freed)" if node.freed else ""), "op")
+        edges.append((op, ids[id(produced[id(node)])]))
+        for x in node.inputs:
+            edges.append((tensor_vertex(x), op))
+            if x.grad_fn is not None:
+                produced[id(x.grad_fn)] = x
+    return vertices, edges
+
+
+def _tensor_label(t, name, kind):
+    shape = str(tuple(t.shape))
+    if kind == "constant" and t.ndim == 0 and name is None:
+        return f"{t.item():g}"  # a Python number that entered the graph, like the 2 in x * 2
+    return shape if name is None else f"{name}\n{shape}"
+
+
+def to_dot(tensor, params=None):
+    """Graphviz DOT text for the graph behind ``tensor``; ``params`` ({name: tensor}) labels leaves."""
+    vertices, edges = graph_of(tensor, params)
+    lines = ["digraph {", '  node [fontname="monospace" fontsize=10 style=filled]']
+    for key, (label, kind) in vertices.items():
+        shape = 'shape=box style="rounded,filled"' if kind == "op" else "shape=box"
+        label = label.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        lines.append(f'  {key} [label="{label}" {shape} fillcolor="{COLORS[kind]}"]')
+    lines += [f"  {a} -> {b}" for a, b in edges]
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def layout(vertices, edges):
+    """Positions ``{id: (x, y)}`` in layers: each vertex one layer below the deepest vertex feeding it,
+    inputs just above the op that first uses them, the output at the bottom. Within a layer, vertices
+    sit near the mean position of their neighbours, which keeps edges short and mostly uncrossed."""
+    feeds = {key: [] for key in vertices}
+    fed_by = {key: [] for key in vertices}
+    for a, b in edges:
+        feeds[a].append(b)
+        fed_by[b].append(a)
+    producers_first, waiting = [], {key: len(fed_by[key]) for key in vertices}
+    ready = [key for key in vertices if not fed_by[key]]
+    while ready:  # Kahn's algorithm: a vertex is ready once everything feeding it is placed
+        key = ready.pop()
+        producers_first.append(key)
+        for consumer in feeds[key]:
+            waiting[consumer] -= 1
+            if not waiting[consumer]:
+                ready.append(consumer)
+    depth = {}
+    for key in producers_first:
+        depth[key] = max((depth[p] + 1 for p in fed_by[key]), default=0)
+    for key in producers_first:  # sources move down next to their first consumer
+        if not fed_by[key] and feeds[key]:
+            depth[key] = min(depth[c] for c in feeds[key]) - 1
+    rows = [[] for _ in range(max(depth.values()) + 1)]
+    for key in producers_first:
+        rows[depth[key]].append(key)
+
+    x = {key: float(i) for row in rows for i, key in enumerate(row)}
+    for sweep in range(4):  # alternate downward and upward passes, each ordering a row by its neighbours
+        downward = sweep % 2 == 0
+        for row in rows if downward else reversed(rows):
+            def mean_neighbour(key):
+                neighbours = (fed_by[key] if downward else feeds[key]) or fed_by[key] + feeds[key]
+                return sum(x[n] for n in neighbours) / len(neighbours) if neighbours else x[key]
+
+            row.sort(key=mean_neighbour)
+            for i, key in enumerate(row):
+                x[key] = i - (len(row) - 1) / 2
+    return {key: (x[key], -float(depth[key])) for key in vertices}
+
+
+def draw_graph(tensor, params=None, ax=None):
+    """Draw the graph behind ``tensor`` with matplotlib and return the Figure.
+
+    ``params`` ({name: tensor}) labels leaves; pass ``ax`` to draw into a subplot. Without ``ax`` the
+    new figure is closed for pyplot, so a notebook shows it once, as the value of the cell.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
+
+    vertices, edges = graph_of(tensor, params)
+    positions = layout(vertices, edges)
+    widest = max(len(line) for label, _ in vertices.values() for line in label.split("\n"))
+    spacing = max(1.0, 0.09 * widest + 0.5)  # room for the widest label, in inches on a new figure
+    positions = {key: (x * spacing, y) for key, (x, y) in positions.items()}
+    xs, ys = [x for x, _ in positions.values()], [y for _, y in positions.values()]
+    width, height = max(xs) - min(xs) + spacing, max(ys) - min(ys) + 1
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(width, 2.5), max(0.8 * height, 1.2)))
+        plt.close(fig)
+
+    boxes = {}
+    for key, (label, kind) in vertices.items():
+        style = "round,pad=0.4" if kind == "op" else "square,pad=0.4"
+        boxes[key] = ax.text(*positions[key], label, ha="center", va="center", fontsize=9, family="monospace",
+                             zorder=3, bbox=dict(boxstyle=style, facecolor=COLORS[kind], edgecolor="#555555"))
+    for (a, b), count in Counter(edges).items():  # drawn after the boxes, and clipped to their outlines
+        for i in range(count):  # x * x uses x twice: one arc per use
+            bend = 0.0 if count == 1 else 0.5 * (i - (count - 1) / 2)
+            ax.add_patch(FancyArrowPatch(positions[a], positions[b], arrowstyle="-|>", mutation_scale=12,
+                                         connectionstyle=f"arc3,rad={bend}", color="#555555", linewidth=1,
+                                         shrinkA=1, shrinkB=1, zorder=4,
+                                         patchA=boxes[a].get_bbox_patch(), patchB=boxes[b].get_bbox_patch()))
+    ax.set_xlim(min(xs) - spacing / 2, max(xs) + spacing / 2)
+    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
+    ax.axis("off")
+    return ax.figure
