@@ -7,40 +7,14 @@ and such a cell must actually raise: it is there to teach from its error message
 The list of pages comes from ``_toc.yml``, so a new chapter is tested once it is
 in the table of contents.
 """
-from pathlib import Path
-
 import jupytext
 import pytest
-import yaml
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
+from check_site import chapters, source_of  # the same ToC reading as the site check
+
 RAISES = "raises-exception"
-
-
-def toc_files(toc):
-    """Every ``file:`` entry of a Jupyter Book table of contents, in reading order."""
-    if isinstance(toc, dict):
-        found = [toc["root"]] if "root" in toc else []
-        if "file" in toc:
-            found.append(toc["file"])
-        for key in ("parts", "chapters", "sections"):
-            for entry in toc.get(key, []):
-                found += toc_files(entry)
-        return found
-    return []
-
-
-CHAPTERS = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf8")))
-
-
-def source_of(entry):
-    """The file a ToC entry names (entries may omit the extension)."""
-    path = ROOT / entry
-    for candidate in (path, path.with_suffix(".md"), path.with_suffix(".ipynb")):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"_toc.yml lists {entry!r} but neither {entry}.md nor {entry}.ipynb exists")
+CHAPTERS = chapters()
 
 
 def test_toc_lists_the_chapters():
