@@ -651,11 +651,11 @@ def _dim(dim, ndim):
 
 
 def _dims(dim, ndim):
+    """The axes a reduction runs over: None for all of them (also for a 0-d tensor, whose dim 0 is itself)."""
     if dim is None:
         return None
-    if isinstance(dim, (tuple, list)):
-        return tuple(_dim(d, ndim) for d in dim)
-    return _dim(dim, ndim)
+    dims = tuple(_dim(d, ndim) for d in dim) if isinstance(dim, (tuple, list)) else _dim(dim, ndim)
+    return dims if ndim else None
 
 
 def _shape_arg(shape):
