@@ -107,6 +107,11 @@ CASES = [
     Case("softmax_dim0", lambda m, a: m.softmax(a, 0), [Inp((3, 2, 4))]),
     Case("log_softmax", lambda m, a: a.log_softmax(dim=1), [A]),
     Case("log_softmax_3d", lambda m, a: m.log_softmax(a, -2), [Inp((2, 3, 4))]),
+    # a 0-d tensor's only dim is 0 (or -1): reducing over it keeps the value
+    Case("sum_0d_dim", lambda m, a: a.sum(0) * a.sum(-1, keepdim=True), [Inp(())]),
+    Case("mean_0d_dim", lambda m, a: m.mean(a, dim=-1), [Inp(())]),
+    Case("max_0d_dim", lambda m, a: a.max(0).values + a.min(-1, keepdim=True).values, [Inp(())]),
+    Case("log_softmax_0d", lambda m, a: a.log_softmax(0) + a.softmax(-1) * a, [Inp(())]),
     # movement
     Case("reshape", lambda m, a: a.reshape(2, 6), [A]),
     Case("reshape_tuple_infer", lambda m, a: m.reshape(a, (-1, 3)), [A]),
@@ -128,6 +133,8 @@ CASES = [
     Case("expand", lambda m, a: a.expand(2, 3, 4), [Inp((3, 1))]),
     Case("expand_keep", lambda m, a: a.expand(-1, 5), [Inp((3, 1))]),
     Case("expand_as", lambda m, a, b: a.expand_as(b), [B, A]),
+    Case("expand_0d", lambda m, a: a.expand(2, 3), [Inp(())]),
+    Case("flatten_unsqueeze_0d", lambda m, a: a.flatten() * a.unsqueeze(-1), [Inp(())]),
     # indexing
     Case("getitem_int", lambda m, a: a[1], [A]),
     Case("getitem_negative", lambda m, a: a[-1, -2], [A]),
@@ -147,6 +154,7 @@ CASES = [
     Case("cat_negative_dim", lambda m, a, b: m.cat([a, b], -1), [Inp((2, 2, 3)), Inp((2, 2, 1))]),
     Case("stack", lambda m, a, b: m.stack([a, b]), [A, A]),
     Case("stack_last", lambda m, a, b, c: m.stack((a, b, c), dim=-1), [B, B, B]),
+    Case("stack_0d", lambda m, a, b: m.stack([a, b, a]), [Inp(()), Inp(())]),
     Case("stack_same_tensor", lambda m, a: m.stack([a, a * 2], dim=1), [A]),
     # matrix products
     Case("matmul_1d_1d", lambda m, a, b: a @ b, [V, B]),
