@@ -58,13 +58,12 @@ class enable_grad(_GradMode):
 
 class set_grad_enabled(_GradMode):
     """``set_grad_enabled(False)`` switches recording off at once; as a context manager it
-    switches back on exit."""
+    switches back on exit; as a decorator it switches only while the function runs."""
 
     def __init__(self, mode):
         global _grad_enabled
         super().__init__()
-        self.mode = bool(mode)
-        self._previous.append(_grad_enabled)
+        self.mode, self._before = bool(mode), _grad_enabled
         _grad_enabled = self.mode
 
     def __enter__(self):
@@ -72,7 +71,12 @@ class set_grad_enabled(_GradMode):
 
     def __exit__(self, *exc_info):
         global _grad_enabled
-        _grad_enabled = self._previous.pop()
+        _grad_enabled = self._before
+
+    def __call__(self, function):
+        global _grad_enabled
+        _grad_enabled = self._before  # decorating switches nothing: each call of ``function`` does
+        return (enable_grad() if self.mode else no_grad())(function)
 
 
 class Function:
