@@ -200,6 +200,18 @@ def test_set_grad_enabled_as_a_call_and_as_a_context_manager():
         assert not tt.is_grad_enabled()
 
 
+def test_set_grad_enabled_as_a_decorator_switches_only_inside_each_call():
+    @tt.set_grad_enabled(False)
+    def frozen(x):
+        assert not tt.is_grad_enabled()
+        return x * 2
+
+    assert tt.is_grad_enabled()  # decorating switched nothing
+    x = tt.tensor([1.0], requires_grad=True)
+    assert not frozen(x).requires_grad and not frozen(x).requires_grad  # callable more than once
+    assert tt.is_grad_enabled() and (x * 2).requires_grad
+
+
 # ---------------------------------------------------------------- leaves, detach, requires_grad_
 def test_requires_grad_and_is_leaf(device):
     x = tt.ones(2, device=device)
