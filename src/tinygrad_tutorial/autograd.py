@@ -23,6 +23,11 @@ class _GradMode:
 
     mode = True
 
+    def __new__(cls, *args):
+        if len(args) == 1 and callable(args[0]):  # used bare, as ``@no_grad``: decorate at once
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __init__(self):
         self._previous = []  # a stack, so the same object can be entered again (recursion)
 
