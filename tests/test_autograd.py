@@ -170,6 +170,21 @@ def test_grad_modes_as_decorators_nest_and_restore():
     assert tt.is_grad_enabled()
 
 
+def test_grad_modes_decorate_without_parentheses_too():
+    @tt.no_grad
+    def predict(x):
+        return x * 2
+
+    @tt.enable_grad
+    def train(x):
+        return x * 2
+
+    x = tt.tensor([1.0], requires_grad=True)
+    assert not predict(x).requires_grad and tt.is_grad_enabled() and predict.__name__ == "predict"
+    with tt.no_grad():
+        assert train(x).requires_grad
+
+
 def test_one_no_grad_object_can_be_reentered():
     mode = tt.no_grad()
 
