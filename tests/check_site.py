@@ -21,7 +21,8 @@ from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 RAISES = "raises-exception"
-PLOTTING = ("plt.", "draw_graph(", ".plot(", "imshow(")
+PLOTTING = ("plt.", "draw_graph(", ".plot(", "imshow(")  # a page with these has a figure
+SHOWING = ("plt.show()",)  # a cell with these has an image output
 
 
 def toc_files(toc):
@@ -94,6 +95,8 @@ def check_page(entry, html_dir):
                       for out in cell.get("outputs", []))
         if figures and not hidden_output and len(html_cell.select("div.cell_output img")) < figures:
             problems.append(f"{where} drew {figures} figure(s) but the page shows fewer")
+        if not figures and not hidden_output and any(call in cell.source for call in SHOWING):
+            problems.append(f"{where} shows a figure in its source but produced no image")
 
     images = soup.select("article img, main img")
     for image in images:
