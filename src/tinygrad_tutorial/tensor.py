@@ -694,10 +694,11 @@ def format_tensor(t):
     options = dict(separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
     if array.dtype.kind == "f" and array.size:
         number = _float_format(array)
-        width = max(len(number(v)) for v in array.flat)
+        padded = array[np.isfinite(array) & (array != 0)]  # torch pads to these; nan, inf and 0 don't widen
+        width = max((len(number(v)) for v in padded.flat), default=1)
         options["formatter"] = {"float_kind": lambda v: number(v).rjust(width)}
     if array.ndim:
-        body = np.array2string(array, **options)
+        body = np.array2string(array, **options).replace(", ...,", ",  ...,")  # torch's in-row ellipsis
     else:
         body = options["formatter"]["float_kind"](array.item()) if "formatter" in options else repr(array.item())
     extras = []
