@@ -215,3 +215,40 @@ def test_init_gains_and_fans_match_pytorch():
         nn.init.kaiming_uniform_(tt.empty(3))
     with pytest.raises(ValueError, match="Unsupported nonlinearity"):
         nn.init.calculate_gain("swish")
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3), (3,)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_fused_linear_agrees_with_the_composed_ops(shape, bias, device):
+    """F.linear is one node; ``x @ w.t() + b`` built from primitives must give the same values and grads."""
+    x = tt.randn(*shape, device=device, requires_grad=True)
+    w = tt.randn(4, 3, device=device, requires_grad=True)
+    b = tt.randn(4, device=device, requires_grad=True) if bias else None
+    v = tt.randn(*shape[:-1], 4, device=device)
+    fused = F.linear(x, w, b)
+    (fused * v).sum().backward()
+    grads = [host(t.grad) for t in (x, w, b) if t is not None]
+    for t in (x, w, b):
+        if t is not None:
+            t.grad = None
+    composed = x @ w.t() + b if bias else x @ w.t()
+    (composed * v).sum().backward()
+    np.testing.assert_allclose(host(fused), host(composed), rtol=1e-5, atol=1e-6)
+    for grad, t in zip(grads, [t for t in (x, w, b) if t is not None]):
+        np.testing.assert_allclose(grad, host(t.grad), rtol=1e-5, atol=1e-6)
+    assert gradcheck(F.linear, (x, w, b) if bias else (x, w))
+
+
+def test_linear_skips_gradients_nobody_needs():
+    x, w = tt.randn(5, 3), tt.randn(4, 3, requires_grad=True)
+    F.linear(x, w).sum().backward()
+    assert x.grad is None and w.grad.shape == (4, 3)
+
+
+def test_linear_bad_parameters_are_explained():
+    with pytest.raises(RuntimeError, match="input is tinygrad_tutorial.float64 but a parameter is"):
+        nn.Linear(3, 2)(tt.randn(4, 3, dtype=tt.float64))
+    with pytest.raises(RuntimeError, match=r"bias of shape \(3,\) does not match weight of shape \(2, 3\)"):
+        F.linear(tt.randn(4, 3), tt.randn(2, 3), tt.randn(3))
+    with pytest.raises(RuntimeError, match=r"\(20x3 and 4x5\)"):
+        F.linear(tt.randn(4, 5, 3), tt.randn(5, 4))

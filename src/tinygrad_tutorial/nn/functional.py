@@ -48,10 +48,41 @@ def _cast(input, dtype):
 
 
 # ---------------------------------------------------------------- layers
+class Linear(Function):
+    """One node for y = x Wᵀ + b instead of three (transpose, matmul, add): the layer every
+    network is made of, so its graph bookkeeping is worth fusing. ``x @ weight.t() + bias``
+    computes the same (the tests check both agree)."""
+
+    def forward(self, x, weight, *bias):  # y = x Wᵀ + b, x of shape (..., in), W of shape (out, in)
+        self.x, self.weight = x, weight
+        out = x @ weight.T
+        if bias:
+            out += bias[0]  # ``out`` is a fresh array, so adding in place is safe
+        return out
+
+    def backward(self, grad):  # dx = g W,  dW = gᵀ x,  db = Σ g  (sums over every batch dimension)
+        x, weight = self.inputs[:2]
+        rows = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad @ self.weight if x.requires_grad else None  # the data usually needs none
+        grad_weight = rows.T @ self.x.reshape(-1, self.x.shape[-1]) if weight.requires_grad else None
+        grad_bias = (rows.sum(axis=0),) if len(self.inputs) == 3 else ()
+        return (grad_x, grad_weight) + grad_bias
+
+
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b, with W of shape (out_features, in_features)."""
-    out = input @ weight.t()
-    return out if bias is None else out + bias
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        rows = input.numel() // input.shape[-1] if input.ndim and input.shape[-1] else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1] if input.ndim else 1}"
+                           f" and {'x'.join(map(str, reversed(weight.shape)))})")
+    for other in (weight, bias):
+        if other is not None and other.dtype != input.dtype:
+            raise RuntimeError(f"linear: input is {input.dtype} but a parameter is {other.dtype}; convert one "
+                               f"(model.to({input.dtype}) or input.to({other.dtype}))")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match weight of shape "
+                           f"{tuple(weight.shape)} (it needs one entry per output, {weight.shape[0]})")
+    return Linear.apply(input, weight, bias) if bias is not None else Linear.apply(input, weight)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
