@@ -16,6 +16,8 @@ def unbroadcast(grad, shape):
     Broadcasting copies an input along new leading axes and along axes of size 1;
     every copy contributed to the output, so their gradients add up.
     """
+    if grad.shape == shape:  # nothing was broadcast (the common case)
+        return grad
     extra = grad.ndim - len(shape)
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -338,6 +340,9 @@ class MatMul(Function):
         a, b = self.a, self.b
         if a.ndim == 1 and b.ndim == 1:  # dot product
             return grad * b, grad * a
+        if a.ndim == 2 and b.ndim == 2:  # plain matrices (every Linear layer): nothing to reshape or sum
+            needs_a, needs_b = (x.requires_grad for x in self.inputs)  # skip the product for input data
+            return (grad @ b.T if needs_a else None), (a.T @ grad if needs_b else None)
         xp = backend.get_array_module(grad)
         a2 = a[None, :] if a.ndim == 1 else a  # a vector is a 1×k matrix on the left...
         b2 = b[:, None] if b.ndim == 1 else b  # ...and a k×1 matrix on the right

@@ -472,12 +472,12 @@ class Tensor:
         dims = list(range(self.ndim))
         dim0, dim1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return self.permute(dims)
+        return ops.Permute.apply(self, dims=tuple(dims))  # a permutation by construction: no need to check
 
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        return ops.Permute.apply(self, dims=(1, 0)) if self.ndim == 2 else self
 
     @property
     def T(self):
@@ -606,18 +606,22 @@ def _as_tensor(value, like):
     """A Python number (or array) as a tensor on ``like``'s device."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, numbers.Number):
-        return Tensor(backend.get_array_module(like.array).asarray(value, dt.result_type(like, value).numpy))
-    return tensor(value, device=like.device)
+    if isinstance(value, (int, float)) and like.array.dtype.kind == "f":
+        dtype = like.array.dtype  # the common case, decided without result_type: a number never promotes a float
+    elif isinstance(value, numbers.Number):
+        dtype = dt.result_type(like, value).numpy
+    else:
+        return tensor(value, device=like.device)
+    return Tensor(backend.get_array_module(like.array).asarray(value, dtype))
 
 
 def _binary(op, a, b, true_division=False):
     """Apply a broadcasting binary op with PyTorch's dtype promotion."""
-    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.array.dtype == b.array.dtype):
-        if not isinstance(a, Tensor):
-            a = _as_tensor(a, b)
-        if not isinstance(b, Tensor):
-            b = _as_tensor(b, a)
+    if not isinstance(a, Tensor):
+        a = _as_tensor(a, b)  # a Python number comes out in the result's dtype already
+    if not isinstance(b, Tensor):
+        b = _as_tensor(b, a)
+    if a.array.dtype != b.array.dtype:
         common = dt.result_type(a, b)
         a, b = a.to(common), b.to(common)
     if true_division and a.array.dtype.kind != "f":  # int / int gives float, as in PyTorch
@@ -836,13 +840,13 @@ def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
 def matmul(a, b):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(f"matmul expects two tensors, got {type(a).__name__} and {type(b).__name__}")
-    if a.ndim == 0 or b.ndim == 0:
+    shape_a, shape_b = a.array.shape, b.array.shape  # the arrays' own tuples: this runs in every Linear
+    if not shape_a or not shape_b:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
-    k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
-    if k_a != k_b:
+    if shape_a[-1] != shape_b[-2 if len(shape_b) > 1 else 0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_matrix_text(a, True)} and "
                            f"{_matrix_text(b, False)})")
-    if a.dtype != b.dtype:
+    if a.array.dtype != b.array.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
     if a.ndim > 2 and b.ndim > 2:
         try:
