@@ -121,3 +121,9 @@ def test_random_split_partitions_the_dataset():
     with pytest.raises(ValueError, match=r"Sum of input lengths \(9\) does not equal the length of the input "
                                          r"dataset \(10\)"):
         random_split(ds, [6, 3])
+
+
+def test_pytorch_only_options_are_accepted_and_change_nothing():
+    ds = TensorDataset(tt.arange(9))
+    plain = [b[0].tolist() for b in DataLoader(ds, batch_size=4)]
+    assert [b[0].tolist() for b in DataLoader(ds, batch_size=4, num_workers=2, pin_memory=True)] == plain

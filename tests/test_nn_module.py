@@ -208,6 +208,7 @@ def test_repr_like_pytorch():
         "  (2): Softmax(dim=1)\n"
         ")")
     assert repr(nn.Dropout(0.1)) == "Dropout(p=0.1, inplace=False)"
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
     param = nn.Parameter(tt.tensor([1.0, 2.0]))
     assert repr(param) == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
 

@@ -14,7 +14,7 @@ from ..tensor import Tensor
 # ---------------------------------------------------------------- activations
 
 
-def relu(input, inplace=False):
+def relu(input, inplace=False):  # inplace: accepted so PyTorch code runs; the result is always new
     return input.relu()
 
 
@@ -85,7 +85,7 @@ def linear(input, weight, bias=None):
     return Linear.apply(input, weight, bias) if bias is not None else Linear.apply(input, weight)
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input, p=0.5, training=True, inplace=False):  # inplace: accepted, never done
     """During training, zero each element with probability p and scale the rest by 1/(1-p),
     so the expected value is unchanged and evaluation needs no rescaling ("inverted dropout")."""
     if not 0.0 <= p <= 1.0:

@@ -51,9 +51,13 @@ class Identity(Module):
 class ReLU(Module):
     def __init__(self, inplace=False):
         super().__init__()
+        self.inplace = inplace  # accepted so PyTorch code runs; the result is always a new tensor
 
     def forward(self, input):
         return F.relu(input)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -105,7 +109,7 @@ class Dropout(Module):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
+        self.p, self.inplace = p, inplace  # inplace: accepted so PyTorch code runs; never in place here
 
     def forward(self, input):
         return F.dropout(input, self.p, self.training)

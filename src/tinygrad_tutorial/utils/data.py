@@ -97,10 +97,12 @@ class DataLoader:
 
     ``shuffle=True`` draws a new order every epoch (from ``generator``, or the global seed);
     ``drop_last=True`` skips a final batch smaller than ``batch_size``. Batches stay on the
-    device of the dataset's tensors.
+    device of the dataset's tensors. ``num_workers`` and ``pin_memory`` are accepted so PyTorch
+    code runs unchanged; batches are always made in this process.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None, collate_fn=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, num_workers=0, collate_fn=None, pin_memory=False,
+                 drop_last=False, generator=None):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}")
         self.dataset, self.batch_size = dataset, batch_size
