@@ -222,3 +222,18 @@ def test_live_tensors_stay_flat_over_1000_steps(name, kwargs):
     assert count_tensors() <= before
     assert last < first
     assert all(p.grad_fn is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", {"lr": np.float64(0.1), "momentum": np.float64(0.9), "weight_decay": np.float64(0.01)}),
+    ("Adam", {"lr": np.float64(0.01), "betas": (np.float64(0.9), np.float64(0.99)), "eps": np.float64(1e-8)}),
+    ("AdamW", {"lr": np.float64(0.01), "weight_decay": np.float64(0.1)})])
+def test_numpy_float64_hyperparameters_do_not_promote_float32_parameters(name, kwargs):
+    model = nn.Linear(3, 2)
+    opt = getattr(optim, name)(model.parameters(), **kwargs)
+    for _ in range(3):
+        opt.zero_grad()
+        model(tt.randn(4, 3)).sum().backward()
+        opt.step()
+    assert all(host(p).dtype == np.float32 for p in model.parameters())
+    assert all(v.dtype == np.float32 for state in opt.state.values() for v in state.values() if hasattr(v, "dtype"))
