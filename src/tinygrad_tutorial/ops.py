@@ -73,7 +73,8 @@ class Pow(Function):
 
     def backward(self, grad):  # d/da = b·a^(b-1), d/db = a^b·ln a
         xp = backend.get_array_module(self.a)
-        grad_a = grad * self.b * self.a ** (self.b - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0^(b-1) at b = 0: masked out next
+            grad_a = xp.where(self.b == 0, 0, grad * self.b * self.a ** (self.b - 1))  # a^0 is flat, even at 0
         grad_b = None
         if self.inputs[1].requires_grad:
             with np.errstate(divide="ignore", invalid="ignore"):  # ln 0: masked out below
@@ -88,7 +89,9 @@ class PowScalar(Function):
         self.a, self.exponent = a, exponent
         return a ** exponent
 
-    def backward(self, grad):  # d/da = c·a^(c-1)
+    def backward(self, grad):  # d/da = c·a^(c-1); a^0 is flat, even at 0 where 0^-1 = inf
+        if self.exponent == 0:
+            return backend.get_array_module(grad).zeros_like(grad)
         return grad * self.exponent * self.a ** (self.exponent - 1)
 
 
