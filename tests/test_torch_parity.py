@@ -62,6 +62,21 @@ def test_abs_and_clamp_gradients_at_their_kinks(device):
         assert ours[0].grad.tolist() == theirs[0].grad.tolist()
 
 
+@pytest.mark.parametrize("fn", [
+    lambda m, a: a ** 0,
+    lambda m, a: a ** 2,
+    lambda m, a: a ** 0.5,
+    lambda m, a: a ** (a * 0),
+    lambda m, a: m.zeros_like(a) ** a,
+    lambda m, a: 0.0 ** a,
+], ids=["x**0", "x**2", "x**0.5", "x**zeros", "zeros**x", "0.0**x"])
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # d√x/dx at 0 is inf, as in torch
+def test_pow_gradients_at_zero_match_torch(fn, device):
+    out_ours, out_theirs, ours, theirs = run_both(fn, [np.array([0.0, 0.0, 2.0], np.float32)], device)
+    assert_like_torch(out_ours, out_theirs)
+    assert_like_torch(ours[0].grad, theirs[0].grad)
+
+
 @pytest.mark.parametrize("name, fn", [
     ("max", lambda m, a: a.max()),
     ("min", lambda m, a: a.min()),
