@@ -1,8 +1,10 @@
 """``nn.functional``: activations, layers and losses as plain functions of tensors.
 
-Everything here is composed from the primitive ops (so autograd gets the
-gradients for free), except ``binary_cross_entropy``, which needs PyTorch's
-clamped logarithm and gets its own op.
+Almost everything here is composed from the primitive ops, so autograd gets the
+gradients for free. Two get their own op, forward beside backward: ``linear``, the
+layer every network repeats (one graph node instead of three), and
+``binary_cross_entropy``, whose clamped logarithm (as PyTorch's) needs a guarded
+gradient at 0 and 1.
 """
 import numpy as np
 
