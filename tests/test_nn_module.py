@@ -277,3 +277,21 @@ def test_deepcopy_gives_an_independent_module():
         twin.fc1.weight.fill_(0.0)
     assert net.fc1.weight.detach().numpy().any()
     assert [n for n, _ in twin.named_parameters()] == [n for n, _ in net.named_parameters()]
+
+
+def test_buffers_are_saved_unless_not_persistent_and_follow_to():
+    class WithBuffers(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("running_mean", tt.zeros(3))
+            self.register_buffer("scratch", tt.ones(2), persistent=False)
+
+    module = WithBuffers()
+    assert list(module.state_dict()) == ["running_mean"]
+    assert [name for name, _ in module.named_buffers()] == ["running_mean", "scratch"]
+    assert not list(module.parameters())
+    module.running_mean = tt.full((3,), 2.0)  # reassigning a buffer keeps it a buffer
+    assert module.state_dict()["running_mean"].tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(TypeError, match="cannot assign 'list' as buffer 'running_mean'"):
+        module.running_mean = [1, 2, 3]
+    assert module.double().running_mean.dtype == tt.float64
