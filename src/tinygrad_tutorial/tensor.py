@@ -249,7 +249,7 @@ class Tensor:
         if isinstance(exponent, np.generic):
             exponent = exponent.item()  # a Python number: NumPy 2 would turn float32 ** np.float64 into float64
         if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
-            base = self if self.is_floating_point() or isinstance(exponent, int) else self.float()
+            base = self.to(dt.result_type(self, exponent))  # int ** 0.5 is float32, bool ** 2 int64, as torch
             return ops.PowScalar.apply(base, exponent=exponent)
         return _binary(ops.Pow, self, exponent)
 
