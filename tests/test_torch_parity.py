@@ -207,6 +207,37 @@ def test_results_and_dtypes_match_torch(name, fn):
     assert_like_torch(fn(tt), fn(torch))
 
 
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+PYTHON_SCALARS = {"bool": True, "int64": 3, "float32": 1.5}
+
+
+def operand(m, kind, dtype):
+    """A tensor with dimensions, a 0-d tensor or a Python scalar of the given dtype."""
+    if kind == "python":
+        return PYTHON_SCALARS[dtype]
+    values = [True, True] if dtype == "bool" else [1, 2]  # no zeros: x / 0 would warn
+    return m.tensor(values if kind == "dims" else values[0], dtype=getattr(m, dtype))
+
+
+@pytest.mark.parametrize("kinds", [("dims", "dims"), ("dims", "0d"), ("0d", "dims"), ("0d", "0d"),
+                                   ("dims", "python"), ("python", "dims"), ("0d", "python")])
+def test_type_promotion_matches_torch_for_every_dtype_pair(kinds):
+    """PyTorch's promotion table, all of it: dimensions outrank 0-d tensors, which outrank Python scalars."""
+    ops = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+           "pow": lambda a, b: a ** b}
+    for left in DTYPES if kinds[0] != "python" else PYTHON_SCALARS:
+        for right in DTYPES if kinds[1] != "python" else PYTHON_SCALARS:
+            for name, op in ops.items():
+                if name == "pow" and ("python" in kinds and kinds[1] != "python" or left == right == "bool"):
+                    continue  # number ** tensor is covered above; bool ** bool (int8 in NumPy) nobody writes
+                try:
+                    expected = op(operand(torch, kinds[0], left), operand(torch, kinds[1], right)).dtype
+                except RuntimeError:
+                    continue  # torch refuses some (e.g. integer ** negative); our behaviour there is NumPy's
+                ours = op(operand(tt, kinds[0], left), operand(tt, kinds[1], right)).dtype
+                assert same_dtype(ours, expected), (kinds, left, right, name, ours, expected)
+
+
 def test_reprs_match_torch():
     x = tt.tensor([[1.0, 2.5], [3.0, 4.0]], requires_grad=True)
     y = torch.tensor([[1.0, 2.5], [3.0, 4.0]], requires_grad=True)
