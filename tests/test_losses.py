@@ -208,3 +208,26 @@ def test_bad_targets_are_explained():
 def test_loss_reprs():
     assert repr(nn.MSELoss()) == "MSELoss()"
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_fused_mse_agrees_with_the_composed_ops(reduction, device):
+    """F.mse_loss is one node; (x - y)² reduced with the primitives must give the same values and grads."""
+    x = tt.randn(5, 3, device=device, requires_grad=True)
+    y = tt.randn(5, 3, device=device, requires_grad=True)
+    v = tt.randn(5, 3, device=device) if reduction == "none" else tt.tensor(0.7, device=device)
+    (F.mse_loss(x, y, reduction=reduction) * v).sum().backward()
+    fused = host(x.grad), host(y.grad)
+    x.grad = y.grad = None
+    squares = (x - y) ** 2
+    composed = {"mean": squares.mean(), "sum": squares.sum(), "none": squares}[reduction]
+    (composed * v).sum().backward()
+    np.testing.assert_allclose(host(F.mse_loss(x, y, reduction=reduction)), host(composed), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fused[0], host(x.grad), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fused[1], host(y.grad), rtol=1e-5, atol=1e-6)
+
+
+def test_mse_promotes_like_pytorch():
+    x = tt.randn(3, 2)
+    assert F.mse_loss(x, tt.randn(3, 2, dtype=tt.float64)).dtype == tt.float64
+    assert F.mse_loss(x, tt.ones(3, 2, dtype=tt.int64)).dtype == tt.float32
