@@ -11,6 +11,7 @@ import weakref
 from . import backend
 
 _grad_enabled = True
+_tracer = None  # set by jit.trace while it records; every op reports itself to it (see Function.apply)
 
 
 def is_grad_enabled():
@@ -109,6 +110,8 @@ class Function:
             node.inputs = inputs
             out._requires_grad = True
             out.grad_fn = node
+        if _tracer is not None:
+            _tracer.record(cls, inputs, options, out)
         return out
 
     def forward(self, *arrays, **options):

@@ -127,6 +127,8 @@ class Tensor:
     def item(self):
         if self.array.size != 1:
             raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
+        if autograd._tracer is not None:  # a Python number cannot be traced: jit warns that it is frozen
+            autograd._tracer.python_value(self)
         return self.array.item()
 
     def tolist(self):
@@ -355,7 +357,8 @@ class Tensor:
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        return ops.Clamp.apply(self, low=min, high=max)
+        x = self.to(dt.result_type(self, *(bound for bound in (min, max) if bound is not None)))  # int.clamp(0.5)
+        return ops.Clamp.apply(x, low=min, high=max)
 
     clip = clamp
 
@@ -374,8 +377,8 @@ class Tensor:
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        if x.array.dtype == np.bool_:
-            x = x.long()  # True + True = 2, as torch
+        if x.array.dtype.kind in "bu" or x.array.dtype.kind == "i" and x.array.dtype != np.int64:
+            x = x.long()  # integer sums are int64 (True + True = 2, no uint8 overflow), as torch
         return ops.Sum.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
