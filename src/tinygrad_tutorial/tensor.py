@@ -377,7 +377,7 @@ class Tensor:
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        if x.array.dtype.kind in "bu" or x.array.dtype.kind == "i" and x.array.dtype != np.int64:
+        if not x.is_floating_point():
             x = x.long()  # integer sums are int64 (True + True = 2, no uint8 overflow), as torch
         return ops.Sum.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
 
