@@ -159,13 +159,28 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return _weighted_sum(_classes_last(input), picked, target.shape, reduction)
 
 
-def _weighted_sum(rows, weights, target_shape, reduction):
-    """-Σ_c weights[n, c]·rows[n, c] per target, then reduced; the mean divides by the total weight."""
-    losses = -(rows * weights).sum(1)
-    if reduction == "none":
-        return losses.reshape(target_shape)
-    total = losses.sum()
-    return total / Tensor(weights.array.sum()) if reduction == "mean" else total
+class NegativeLogLikelihood(Function):
+    """-Σ_c weights[n, c]·log_probs[n, c] for each row n, then reduced: with one-hot ``weights``
+    (a constant) it picks -log p of each row's target class. One node instead of five."""
+
+    def forward(self, log_probs, weights, reduction, total):
+        self.weights, self.reduction, self.total = weights, reduction, total
+        losses = -(log_probs * weights).sum(axis=1)
+        return losses if reduction == "none" else losses.sum() if reduction == "sum" else losses.sum() / total
+
+    def backward(self, grad):  # each row's gradient is -weights[n]·g (divided by the total for a mean)
+        if self.reduction == "none":
+            grad = grad[:, None]
+        elif self.reduction == "mean":
+            grad = grad / self.total
+        return -self.weights * grad
+
+
+def _weighted_sum(rows, weights, target_shape, reduction, total=None):
+    """NegativeLogLikelihood on (N, C) rows; a mean divides by ``total`` (by default the total weight)."""
+    total = weights.sum() if total is None else total
+    losses = NegativeLogLikelihood.apply(rows, weights=weights, reduction=reduction, total=total)
+    return losses.reshape(target_shape) if reduction == "none" else losses
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -191,14 +206,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     xp = backend.get_array_module(rows.array)
     counted = (target.array.reshape(-1, 1) != ignore_index).astype(rows.array.dtype)
     class_weight = xp.ones(rows.shape[1], rows.array.dtype) if weight is None else weight.array
-    class_weight = class_weight.astype(rows.array.dtype, copy=False)
-    smooth = -(rows * Tensor(counted * class_weight)).sum(1)
-    if reduction == "none":
-        smooth = smooth.reshape(target.shape)
-    elif reduction == "sum":
-        smooth = smooth.sum()
-    else:
-        smooth = smooth.sum() / Tensor(picked.array.sum())
+    uniform = counted * class_weight.astype(rows.array.dtype, copy=False)
+    smooth = _weighted_sum(rows, uniform, target.shape, reduction, total=picked.sum())
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / rows.shape[1])
 
 
@@ -211,7 +220,8 @@ def _soft_target_cross_entropy(log_probs, target, weight, reduction, label_smoot
         target = target * (1 - label_smoothing) + label_smoothing / classes
     terms = log_probs * target
     if weight is not None:
-        terms = terms * Tensor(weight.array.astype(terms.array.dtype)).reshape((classes,) + (1,) * (log_probs.ndim - class_dim - 1))
+        class_weight = weight.array.astype(terms.array.dtype).reshape((classes,) + (1,) * (terms.ndim - class_dim - 1))
+        terms = terms * Tensor(class_weight)
     return _reduce(-terms.sum(class_dim), reduction)
 
 
@@ -225,7 +235,7 @@ def _classes_last(input):
 
 
 def _target_weights(input, target, weight, ignore_index, name):
-    """A constant (rows, C) tensor holding w[target] at each row's target class and 0 elsewhere:
+    """A constant (rows, C) array holding w[target] at each row's target class and 0 elsewhere:
     the one-hot target vectors, scaled by the class weights and zero for ignored targets."""
     if target.is_floating_point():
         raise TypeError(f"{name}: expected class indices of an integer dtype (int64), got {target.dtype}")
@@ -252,7 +262,7 @@ def _target_weights(input, target, weight, ignore_index, name):
         values = weight.array.astype(input.array.dtype)[labels] * kept
     one_hot = xp.zeros((labels.shape[0], classes), dtype=input.array.dtype)
     one_hot[xp.arange(labels.shape[0]), labels] = values
-    return Tensor(one_hot)
+    return one_hot
 
 
 class BinaryCrossEntropy(Function):
