@@ -1,7 +1,9 @@
 """Bad input raises an error that says what was wrong: the shapes, the devices, the dtypes."""
 import re
 import sys
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 import tinygrad_tutorial as tt
@@ -98,6 +100,24 @@ def test_mixing_devices_names_both_devices(device):
             mix()
     with pytest.raises(RuntimeError, match=r"(?=.*cpu)(?=.*cuda:0)"):
         tt.ones(2, 2) @ tt.ones(2, 2, device=device)
+
+
+class FakeCudaArray:
+    """Stands in for a CuPy array on GPU 0, so the device check of every op runs on a machine without a GPU
+    (it raises before any computing starts)."""
+    __module__ = "cupy"  # how backend.is_gpu_array recognises a CuPy array
+    device = SimpleNamespace(id=0)
+    dtype = np.dtype(np.float32)
+    shape, ndim = (2, 2), 2
+
+
+def test_an_op_mixing_devices_names_both_even_without_a_gpu():
+    gpu, cpu = tt.Tensor(FakeCudaArray()), tt.ones(2, 2, requires_grad=True)
+    assert gpu.device == tt.device("cuda:0") and gpu.is_cuda
+    for mix in (lambda: cpu + gpu, lambda: gpu * cpu, lambda: tt.maximum(cpu, gpu), lambda: tt.cat([cpu, gpu]),
+                lambda: cpu @ gpu, lambda: tt.where(cpu > 0, cpu, gpu)):
+        with pytest.raises(RuntimeError, match=r"same device.*(cpu and cuda:0|cuda:0 and cpu)"):
+            mix()
 
 
 def test_a_missing_gpu_index_is_named():
