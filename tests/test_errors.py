@@ -120,6 +120,11 @@ def test_an_op_mixing_devices_names_both_even_without_a_gpu():
             mix()
 
 
+def test_numpy_of_a_cuda_tensor_asks_for_cpu_first_even_without_a_gpu():
+    with pytest.raises(TypeError, match=r"cuda:0.*Tensor\.cpu\(\)"):
+        tt.Tensor(FakeCudaArray()).numpy()
+
+
 def test_a_missing_gpu_index_is_named():
     if not tt.cuda.is_available():
         with pytest.raises(RuntimeError, match="cuda:7 was requested"):
