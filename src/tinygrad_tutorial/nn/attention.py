@@ -50,8 +50,7 @@ def attention_weights(query, key, attn_mask=None, dropout_p=0.0, is_causal=False
 def _softmax_allowing_empty_rows(scores):
     """Softmax over the keys, except that a query masked from every key gets all-zero weights
     (as PyTorch's scaled_dot_product_attention) instead of the NaNs of 0/0."""
-    xp = backend.get_array_module(scores.array)
-    empty = Tensor(xp.isneginf(scores.array).all(axis=-1, keepdims=True))
+    empty = Tensor((scores.array == -math.inf).all(axis=-1, keepdims=True))
     return scores.masked_fill(empty, 0).softmax(-1).masked_fill(empty, 0)
 
 
