@@ -108,6 +108,44 @@ def test_reused_nodes_accumulate(device):
     assert w.grad.tolist() == [4.0, 6.0]
 
 
+def test_a_node_used_by_a_later_node_and_the_output_gets_both_gradients(device):
+    """Skip connections (r = a + f(a)): a's node must run only after every consumer has sent its gradient."""
+    x = tt.tensor(1.0, device=device, requires_grad=True)
+    a = x * 2
+    (a + a * 3).backward()
+    assert x.grad.item() == 8.0
+    x.grad = None
+    c = x * 1.5
+    (c * (c * c)).backward()  # d/dx (1.5x)³ = 3 · 1.5³ x²
+    assert x.grad.item() == pytest.approx(3 * 1.5 ** 3)
+
+
+UNARY = [lambda a: a.tanh(), lambda a: a.sigmoid(), lambda a: (a * 0.3).exp(), lambda a: a * 2.5]
+BINARY = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b, lambda a, b: a * b.tanh()]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_graphs_with_shared_nodes_backpropagate_correctly(seed, device):
+    """Random DAGs, each new value built from random earlier ones, checked against central differences."""
+    rng = np.random.default_rng(seed)
+    recipe = []
+    for step in range(12):
+        available = step + 2  # two leaves, then one new value per step
+        if rng.random() < 0.6:
+            recipe.append((BINARY[rng.integers(len(BINARY))], rng.integers(available, size=2)))
+        else:
+            recipe.append((UNARY[rng.integers(len(UNARY))], rng.integers(available, size=1)))
+
+    def build(x, y):
+        values = [x, y]
+        for op, picks in recipe:
+            values.append(op(*(values[i] for i in picks)))
+        return values[-1] + values[-3] * values[-5]  # several values feed the output
+
+    leaves = [tt.randn(3, dtype=tt.float64, device=device, requires_grad=True) for _ in range(2)]
+    assert tt.gradcheck(build, leaves)
+
+
 def test_gradients_never_alias(device):
     """Two leaves fed the same gradient array must not share it: changing one changes the other otherwise."""
     a = tt.tensor([1.0, 2.0], device=device, requires_grad=True)
