@@ -196,7 +196,8 @@ def test_to_cuda_moves_and_back():
 def test_devices_parse_like_torch():
     assert tt.device("cuda") == tt.device("cuda:0") == "cuda:0"
     assert tt.device("cpu") == "cpu" and str(tt.device("cuda:1")) == "cuda:1"
-    assert repr(tt.device("cuda:1")) == "device(type='cuda', index=1)" and repr(tt.device("cpu")) == "device(type='cpu')"
+    assert repr(tt.device("cuda:1")) == "device(type='cuda', index=1)"
+    assert repr(tt.device("cpu")) == "device(type='cpu')"
     with pytest.raises(RuntimeError, match="'tpu'"):
         tt.device("tpu")
 
