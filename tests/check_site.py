@@ -7,6 +7,7 @@ For every page in ``_toc.yml`` (run after ``jupyter-book build .``):
 - every figure the notebook produced is on the page as an ``<img>`` whose file exists, and a
   page whose source plots has at least one;
 - no traceback appears except in cells tagged ``raises-exception``, and each of those shows one;
+- a page whose source writes ``$math$`` has math on it;
 - the executed ``.ipynb`` is offered for download.
 Prints one line per page and exits 1 if anything is wrong.
 """
@@ -106,6 +107,10 @@ def check_page(entry, html_dir):
     plots = any(marker in cell.source for cell in source_cells for marker in PLOTTING)
     if plots and not soup.select("div.cell_output img"):
         problems.append("the source plots but the page shows no figure")
+
+    writes_math = any("$" in cell.source for cell in source.cells if cell.cell_type == "markdown")
+    if writes_math and not soup.select(".math"):
+        problems.append("the source writes $math$ but the page has no math elements")
 
     if source_cells and not (html_dir / "_sources" / f"{entry}.ipynb").is_file():
         problems.append(f"the executed notebook is not offered for download (_sources/{entry}.ipynb)")
