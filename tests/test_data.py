@@ -1,6 +1,8 @@
 """Datasets and the DataLoader: batch sizes, shuffling, drop_last, seeding, collation, devices."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_tutorial as tt
 from tinygrad_tutorial.utils.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
@@ -127,3 +129,20 @@ def test_pytorch_only_options_are_accepted_and_change_nothing():
     ds = TensorDataset(tt.arange(9))
     plain = [b[0].tolist() for b in DataLoader(ds, batch_size=4)]
     assert [b[0].tolist() for b in DataLoader(ds, batch_size=4, num_workers=2, pin_memory=True)] == plain
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), batch_size=st.integers(1, 12), shuffle=st.booleans(), drop_last=st.booleans())
+def test_every_sample_is_served_once_per_epoch(n, batch_size, shuffle, drop_last):
+    loader = DataLoader(TensorDataset(tt.arange(n)), batch_size=batch_size, shuffle=shuffle, drop_last=drop_last)
+    sizes = [len(b[0]) for b in loader]
+    served = [v for b in loader for v in b[0].tolist()]
+    assert len(sizes) == len(loader)
+    assert all(size == batch_size for size in sizes[:-1]) and (not sizes or 0 < sizes[-1] <= batch_size)
+    if drop_last:
+        assert len(served) == n - n % batch_size and (not sizes or sizes[-1] == batch_size)
+    else:
+        assert sorted(served) == list(range(n))
+    assert len(set(served)) == len(served)
+    if not shuffle:
+        assert served == list(range(len(served)))

@@ -237,3 +237,22 @@ def test_numpy_float64_hyperparameters_do_not_promote_float32_parameters(name, k
         opt.step()
     assert all(host(p).dtype == np.float32 for p in model.parameters())
     assert all(v.dtype == np.float32 for state in opt.state.values() for v in state.values() if hasattr(v, "dtype"))
+
+
+def test_step_lr_state_dict_resumes_the_schedule():
+    opt = optim.SGD([tt.zeros(1, requires_grad=True)], lr=1.0)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(3):
+        opt.step(), sched.step()
+    saved, saved_opt = sched.state_dict(), opt.state_dict()
+    assert "optimizer" not in saved and saved["last_epoch"] == 3
+
+    resumed_opt = optim.SGD([tt.zeros(1, requires_grad=True)], lr=1.0)
+    resumed_opt.load_state_dict(saved_opt)
+    resumed = optim.lr_scheduler.StepLR(resumed_opt, step_size=2, gamma=0.5)
+    resumed.load_state_dict(saved)
+    for _ in range(3):
+        opt.step(), sched.step()
+        resumed_opt.step(), resumed.step()
+        assert resumed.get_last_lr() == sched.get_last_lr()
+    assert sched.get_last_lr() == [0.125]
