@@ -108,6 +108,7 @@ def test_draw_graph_into_subplots_side_by_side():
 def test_importing_the_package_does_not_load_matplotlib():
     code = "import sys, tinygrad_tutorial, tinygrad_tutorial.viz; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+    assert tt.viz.draw_graph is draw_graph and tt.viz.to_dot is to_dot  # reachable as an attribute, lazily
 
 
 @pytest.mark.parametrize("fn", [lambda x: x.sum(), lambda x: (x @ x.T).softmax(-1)[0]])
