@@ -12,15 +12,10 @@ from ..autograd import enable_grad
 from ..tensor import Tensor
 
 
-class _RequiredParameter:
-    def __repr__(self):
-        return "<required parameter>"
-
-
-required = _RequiredParameter()
-
-
 class Optimizer:
+    """Base class: ``params`` is an iterable of tensors, or of dicts (parameter groups) that
+    override the ``defaults`` for their own parameters."""
+
     def __init__(self, params, defaults):
         self.defaults = defaults
         self.state = {}  # parameter -> dict of its running values (momentum buffers, moments, step)
@@ -49,9 +44,6 @@ class Optimizer:
                 raise ValueError("can't optimize a non-leaf Tensor (one computed from others); optimize the "
                                  "leaves it was computed from")
         for name, default in self.defaults.items():
-            if default is required and name not in group:
-                raise ValueError(f"parameter group didn't specify a value of required optimization parameter "
-                                 f"{name}")
             group.setdefault(name, default)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in group["params"]):
