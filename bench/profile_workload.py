@@ -2,7 +2,7 @@
 
     python bench/profile_workload.py W1 [--impl ours|torch|numpy] [--lines 25] [--sort tottime]
 
-Runs the workload once (a short version) under cProfile and prints the top functions.
+Runs the workload (its --quick version) once to warm up, then once under cProfile, and prints the top functions.
 (py-spy gives the same picture without the profiler's overhead: ``py-spy top -- python bench/bench.py --only W1``.)
 """
 import argparse
@@ -23,6 +23,7 @@ def main():
 
     impls, _ = bench.implementations(args.device)
     impl = next(i for i in impls if i.name == args.impl)
+    bench.run(impl, args.workload, quick=True)  # once unprofiled: imports and data loading stay out of the picture
     profiler = cProfile.Profile()
     profiler.enable()
     bench.run(impl, args.workload, quick=True)

@@ -114,6 +114,12 @@ class Function:
             _tracer.record(cls, inputs, options, out)
         return out
 
+    @property
+    def needs_input_grad(self):
+        """One bool per input, as PyTorch's ``ctx.needs_input_grad``: ``backward`` may skip the
+        gradients nobody will use (a constant's, the input data's)."""
+        return [x.requires_grad for x in self.inputs]
+
     def forward(self, *arrays, **options):
         raise NotImplementedError
 

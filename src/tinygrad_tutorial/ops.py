@@ -52,7 +52,9 @@ class Mul(Function):
         return a * b
 
     def backward(self, grad):  # d/da = b, d/db = a
-        return unbroadcast(grad * self.b, self.a.shape), unbroadcast(grad * self.a, self.b.shape)
+        needs_a, needs_b = self.needs_input_grad  # x * 2 needs no gradient for the 2
+        return (unbroadcast(grad * self.b, self.a.shape) if needs_a else None,
+                unbroadcast(grad * self.a, self.b.shape) if needs_b else None)
 
 
 class Div(Function):
@@ -61,8 +63,10 @@ class Div(Function):
         return a / b
 
     def backward(self, grad):  # d/da = 1/b, d/db = -a/b²
+        needs_a, needs_b = self.needs_input_grad  # x / n (a mean) needs no gradient for the n
         grad_a = grad / self.b
-        return unbroadcast(grad_a, self.a.shape), unbroadcast(-grad_a * self.a / self.b, self.b.shape)
+        return (unbroadcast(grad_a, self.a.shape) if needs_a else None,
+                unbroadcast(-grad_a * self.a / self.b, self.b.shape) if needs_b else None)
 
 
 class Pow(Function):
@@ -203,7 +207,7 @@ class Sigmoid(Function):
 class ReLU(Function):
     def forward(self, a):  # max(a, 0)
         self.positive = a > 0
-        return a * self.positive
+        return backend.get_array_module(a).maximum(a, 0)  # twice as fast as a * positive (bool to float)
 
     def backward(self, grad):  # 1 where a > 0, else 0 (0 at a = 0, as PyTorch)
         return grad * self.positive
@@ -344,7 +348,7 @@ class MatMul(Function):
         if a.ndim == 1 and b.ndim == 1:  # dot product
             return grad * b, grad * a
         if a.ndim == 2 and b.ndim == 2:  # plain matrices (every Linear layer): nothing to reshape or sum
-            needs_a, needs_b = (x.requires_grad for x in self.inputs)  # skip the product for input data
+            needs_a, needs_b = self.needs_input_grad  # the input data needs no gradient: skip its product
             return (grad @ b.T if needs_a else None), (a.T @ grad if needs_b else None)
         xp = backend.get_array_module(grad)
         a2 = a[None, :] if a.ndim == 1 else a  # a vector is a 1×k matrix on the left...
