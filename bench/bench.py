@@ -14,6 +14,7 @@ import os
 import pathlib
 import platform
 import re
+import statistics
 import sys
 
 import numpy as np
@@ -89,29 +90,39 @@ def run(impl, workload, quick):
     raise ValueError(f"unknown workload {workload!r}; choose from W1, W2, W3, W4")
 
 
-def measure(impls, selected, quick):
-    """{workload: {impl name: measurements dict or an error string}}."""
-    results = {}
-    for workload in selected:
-        results[workload] = {}
-        for impl in impls:
-            print(f"  {workload} {impl.name} ...", file=sys.stderr, flush=True)
-            try:
-                results[workload][impl.name] = run(impl, workload, quick)
-            except Exception as error:  # a missing feature shows in the table instead of stopping the run
-                results[workload][impl.name] = f"{type(error).__name__}: {error}"
+def measure(impls, selected, quick, rounds):
+    """{workload: {impl name: [measurements dict or error string, one per round]}}.
+
+    The implementations take turns within each round, so a change in the machine's load
+    (other jobs on a shared machine) hits all of them alike rather than one.
+    """
+    results = {workload: {impl.name: [] for impl in impls} for workload in selected}
+    for round_number in range(rounds):
+        for workload in selected:
+            for impl in impls:
+                print(f"  round {round_number + 1}/{rounds} {workload} {impl.name} ...", file=sys.stderr, flush=True)
+                try:
+                    result = run(impl, workload, quick)
+                except Exception as error:  # a missing feature shows in the table instead of stopping the run
+                    result = f"{type(error).__name__}: {error}"
+                results[workload][impl.name].append(result)
     return results
 
 
 def table_rows(results):
-    """One row per metric: values, ratio ours/torch (time ratio, or throughput ratio for W3), target."""
+    """One row per metric: medians over rounds, the ratio ours/torch (the median of each round's
+    ratio: time ratio, or throughput ratio for W3) and the target."""
     rows = []
     for workload, metric, unit, lower_is_better, target in ROWS:
         if workload not in results:
             continue
-        values = {name: r.get(metric) if isinstance(r, dict) else None for name, r in results[workload].items()}
+        per_round = {name: [r.get(metric) if isinstance(r, dict) else None for r in rounds]
+                     for name, rounds in results[workload].items()}
+        values = {name: statistics.median(v) if None not in v else None for name, v in per_round.items()}
         ours, torch = values.get("ours"), values.get("torch")
-        ratio = ours / torch if ours is not None and torch else None
+        ratio = None
+        if ours is not None and torch:
+            ratio = statistics.median(o / t for o, t in zip(per_round["ours"], per_round["torch"]))
         met = None
         if target is not None and ratio is not None:
             met = ratio <= target if lower_is_better else ratio >= target
@@ -182,8 +193,11 @@ def main():
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--quick", action="store_true", help="fewer repeats: a smoke test, not a measurement")
     parser.add_argument("--only", default="W1,W2,W3,W4", help="comma-separated workloads, e.g. W3,W4")
+    parser.add_argument("--rounds", type=int, help="times the whole set runs, implementations taking turns "
+                                                   "(default 5, or 1 with --quick)")
     parser.add_argument("--save", action="store_true", help="write bench/results/<date>-<machine>.json and .md")
     args = parser.parse_args()
+    rounds = args.rounds or (1 if args.quick else 5)
 
     selected = [w.strip().upper() for w in args.only.split(",")]
     impls, missing = implementations(args.device)
@@ -191,31 +205,37 @@ def main():
     if info["OPENBLAS_CORETYPE"] or info["OPENBLAS_L2_SIZE"]:
         print("note: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are set and slow NumPy's matmuls; to measure W3 fairly run "
               "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench.py`", file=sys.stderr)
-    results = measure(impls, selected, args.quick)
+    load_before = os.getloadavg()[0]
+    results = measure(impls, selected, args.quick, rounds)
+    info["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after
     rows = table_rows(results)
     date = datetime.datetime.now(datetime.timezone.utc)
 
     blas = ", ".join(f"{b['internal_api']} {b['version']} {b['architecture']} x{b['num_threads']}"
                      for b in info["blas"][:1])
     print(f"\n{date:%Y-%m-%d %H:%M} UTC · {info['cpu']} · {info['cores']} cores · numpy {info['numpy']} ({blas}) · "
-          f"torch {info.get('torch', 'absent')} ({info.get('torch_threads', '-')} threads) · device {args.device}"
+          f"torch {info.get('torch', 'absent')} ({info.get('torch_threads', '-')} threads) · device {args.device} · "
+          f"{rounds} round(s) · load average {info['load_average_1min'][0]} -> {info['load_average_1min'][1]}"
           + (" · QUICK" if args.quick else ""))
+    if max(info["load_average_1min"]) > 0.5 * info["cores"]:
+        print("warning: other jobs were running (load average above half the cores): timings are inflated, "
+              "multi-threaded BLAS most of all; ratios suffer less, since the implementations took turns")
     print(markdown_table(rows))
     for name, reason in missing.items():
         print(f"{name}: skipped ({reason})")
     for workload, by_impl in results.items():
-        for name, result in by_impl.items():
-            if isinstance(result, str):
-                print(f"{workload} {name}: failed: {result}")
+        for name, rounds_of_results in by_impl.items():
+            if isinstance(rounds_of_results[0], str):
+                print(f"{workload} {name}: failed: {rounds_of_results[0]}")
     w1 = results.get("W1", {})
     if w1:
         print("W1 final loss after 100 epochs: " + ", ".join(
-            f"{name} {r['final_loss']:.4f}" for name, r in w1.items() if isinstance(r, dict)))
+            f"{name} {r[0]['final_loss']:.4f}" for name, r in w1.items() if isinstance(r[0], dict)))
 
     if args.save:
         RESULTS.mkdir(exist_ok=True)
         stem = RESULTS / f"{date:%Y-%m-%d}-{machine_slug(info)}{'-quick' if args.quick else ''}"
-        record = {"date_utc": date.isoformat(timespec="seconds"), "machine": info, "quick": args.quick,
+        record = {"date_utc": date.isoformat(timespec="seconds"), "machine": info, "quick": args.quick, "rounds": rounds,
                   "skipped": missing, "rows": rows, "raw": results}
         stem.with_suffix(".json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
         stem.with_suffix(".md").write_text(f"{date:%Y-%m-%d %H:%M} UTC, {info['cpu']}, {info['cores']} cores, "
