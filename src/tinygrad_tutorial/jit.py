@@ -102,8 +102,9 @@ class TracedFunction:
         return "\n".join(lines)
 
     def _name(self, ref):
-        if type(ref) is not int:
-            return self.constant_names.get(id(ref), f"<constant {tuple(ref.shape)}>")
+        if type(ref) is not int:  # a constant: a parameter's name, a number, or its shape
+            default = repr(ref.item()) if ref.ndim == 0 else f"<constant {tuple(ref.shape)}>"
+            return self.constant_names.get(id(ref), default)
         return f"x{ref}" if ref < len(self.input_specs) else f"v{ref}"
 
     def __repr__(self):
