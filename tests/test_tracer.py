@@ -93,6 +93,18 @@ def test_data_dependent_branch_is_frozen_at_trace_time():
     assert [op.function.__name__ for op in traced.graph] == ["Mul"]  # the test itself was dropped as dead code
 
 
+def test_check_inputs_catch_a_frozen_branch_and_pass_a_faithful_trace():
+    def sign_dependent(x):
+        return x * 2 if x.sum() > 0 else -x
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        jit.trace(sign_dependent, tt.ones(3), check_inputs=[tt.full((3,), 2.0)])  # same branch: consistent
+        assert not [w for w in caught if "does not match" in str(w.message)]
+        jit.trace(sign_dependent, tt.ones(3), check_inputs=[(-tt.ones(3),)])
+    assert [w for w in caught if "output 0 of the traced function does not match" in str(w.message)]
+
+
 def test_warns_when_an_op_freezes_an_array_option():
     with pytest.warns(jit.TracerWarning, match="Where takes an array as its option 'condition'"):
         jit.trace(lambda x: tt.where(x > 0, x, 0.0), tt.randn(3))

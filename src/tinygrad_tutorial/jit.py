@@ -111,12 +111,15 @@ class TracedFunction:
         return self.code
 
 
-def trace(fn, example_inputs):
+def trace(fn, example_inputs, check_inputs=()):
     """Run ``fn(*example_inputs)`` once, recording every op, and return a :class:`TracedFunction`
-    that replays them. ``fn`` returns a tensor or a tuple/list of tensors; a Module works as ``fn``."""
-    if isinstance(example_inputs, Tensor):
-        example_inputs = (example_inputs,)
-    example_inputs = tuple(example_inputs)
+    that replays them. ``fn`` returns a tensor or a tuple/list of tensors; a Module works as ``fn``.
+
+    ``check_inputs``, a list of input tuples, are run both ways after tracing (as in
+    ``torch.jit.trace``): where the replay disagrees with ``fn``, something was frozen, and a
+    ``TracerWarning`` says which output differs.
+    """
+    example_inputs = _as_tuple(example_inputs)
     for i, x in enumerate(example_inputs):
         if not isinstance(x, Tensor):
             raise TypeError(f"example input {i} must be a Tensor, got {type(x).__name__}")
@@ -136,7 +139,25 @@ def trace(fn, example_inputs):
             raise TypeError(f"the traced function must return a Tensor or a tuple of Tensors; output {i} is a "
                             f"{type(out).__name__}")
     graph, outputs = _prune(recorder.graph, len(example_inputs), tuple(recorder.ref(out) for out in results))
-    return TracedFunction(graph, example_inputs, outputs, returns_tuple, _parameter_names(fn))
+    traced = TracedFunction(graph, example_inputs, outputs, returns_tuple, _parameter_names(fn))
+    for inputs in check_inputs:
+        _check_against_eager(fn, traced, _as_tuple(inputs))
+    return traced
+
+
+def _as_tuple(inputs):
+    return (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+
+
+def _check_against_eager(fn, traced, inputs):
+    with autograd.no_grad():
+        expected, replayed = _as_tuple(fn(*inputs)), _as_tuple(traced(*inputs))
+    for i, (a, b) in enumerate(zip(expected, replayed)):
+        a, b = backend.to_device(a.array, backend.CPU), backend.to_device(b.array, backend.CPU)
+        if a.shape != b.shape or not np.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True):
+            warnings.warn(f"output {i} of the traced function does not match the Python function on check input "
+                          f"shapes {[tuple(x.shape) for x in inputs]}: something the function did was frozen at "
+                          "trace time (see the TracerWarnings above, if any)", TracerWarning, stacklevel=3)
 
 
 def _prune(graph, n_inputs, outputs):
