@@ -162,3 +162,11 @@ def test_a_conv_and_attention_model_replays_like_eager(device):
     traced = jit.trace(model, tt.randn(2, 1, 8, 8, device=device))
     x = tt.randn(2, 1, 8, 8, device=device)
     assert_same(traced(x), model(x))
+
+
+def test_token_ids_flow_through_an_embedding_replay(device):
+    """The ids are an input of the lookup op (not a frozen option), so new ids give new rows."""
+    table = nn.Embedding(10, 4).to(device)
+    traced = jit.trace(table, tt.tensor([[1, 2, 3]], device=device))
+    ids = tt.tensor([[7, 7, 0]], device=device)
+    assert_same(traced(ids), table(ids))
