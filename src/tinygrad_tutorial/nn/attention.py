@@ -57,8 +57,7 @@ def _softmax_allowing_empty_rows(scores):
 def causal_mask(queries, keys, like):
     """0 where query i may see key j (j <= i), -inf above the diagonal: position i never sees the future."""
     xp = backend.get_array_module(like.array)
-    future = xp.triu(xp.ones((queries, keys), bool), k=1)
-    return Tensor(xp.where(future, -math.inf, 0).astype(like.array.dtype))
+    return Tensor(xp.triu(xp.full((queries, keys), -math.inf, like.array.dtype), k=1))
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
