@@ -98,7 +98,7 @@ class MultiheadAttention(Module):
                 average_attn_weights=True, is_causal=False):
         if is_causal and attn_mask is None:  # as PyTorch: is_causal is only a hint about attn_mask
             raise RuntimeError("MultiheadAttention: need attn_mask if specifying the is_causal hint (pass the "
-                               "causal mask itself, e.g. nn.Transformer.generate_square_subsequent_mask)")
+                               "causal mask itself: an (L, L) bool mask, True above the diagonal)")
         batched = query.ndim == 3
         if not batched:  # one sequence (L, E): give it a batch dimension of 1
             query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
@@ -148,16 +148,13 @@ class MultiheadAttention(Module):
         """Both masks as one float mask broadcastable to (N, H, L, S): -inf where attending is not allowed.
         Here (as in PyTorch's MultiheadAttention) a bool True means "do not attend"."""
         mask = None
-        if attn_mask is not None:
-            if attn_mask.ndim == 2:
-                expected, shape = (length, source_length), (1, 1, length, source_length)
-            else:
-                expected = shape = (n * self.num_heads, length, source_length)
-                shape = (n, self.num_heads, length, source_length)
+        if attn_mask is not None:  # one (L, S) mask for all, or one per sequence and head (N·H, L, S)
+            per_head = attn_mask.ndim == 3
+            expected = (n * self.num_heads, length, source_length) if per_head else (length, source_length)
             if tuple(attn_mask.shape) != expected:
                 raise RuntimeError(f"MultiheadAttention: attn_mask should have shape {expected}, got "
                                    f"{tuple(attn_mask.shape)}")
-            mask = _as_additive(attn_mask, like).reshape(shape)
+            mask = _as_additive(attn_mask, like).reshape(-1, self.num_heads if per_head else 1, length, source_length)
         if key_padding_mask is not None:
             if tuple(key_padding_mask.shape) != (n, source_length):
                 raise RuntimeError(f"MultiheadAttention: key_padding_mask should have shape {(n, source_length)} "
