@@ -78,8 +78,8 @@ def _windows(x, kernel_size, stride, padding, dilation, what):
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Every window as a column: (N, C, H, W) -> (N, C·kh·kw, L), as ``torch.nn.functional.unfold``."""
-    options = _windows(input, kernel_size, stride, padding, dilation, "unfold")
-    return Im2Col.apply(input, **dict(zip(("kernel_size", "stride", "padding", "dilation"), options)))
+    kernel_size, stride, padding, dilation = _windows(input, kernel_size, stride, padding, dilation, "unfold")
+    return Im2Col.apply(input, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
