@@ -11,6 +11,7 @@ package is laid out one concept per module, in the order the book teaches them:
 - ``random.py``   seeded random tensors
 - ``viz.py``      drawing the graph behind a tensor
 - ``nn``, ``optim``, ``utils.data``: layers, losses, optimizers and data loading
+- ``jit.py``      tracing a function into a static graph (``jit.trace``)
 """
 from . import cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -35,7 +36,7 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):  # submodules that import more than NumPy load on first use
-    if name in ("nn", "optim", "utils", "viz"):
+    if name in ("nn", "optim", "utils", "viz", "jit"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
