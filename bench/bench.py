@@ -15,6 +15,7 @@ import pathlib
 import platform
 import re
 import statistics
+import subprocess
 import sys
 
 import numpy as np
@@ -182,6 +183,19 @@ def machine_info(device):
     return info
 
 
+def package_version():
+    """Which tinygrad_tutorial was timed: where it was imported from and, in a git checkout, the commit."""
+    import tinygrad_tutorial
+
+    path = pathlib.Path(tinygrad_tutorial.__file__).parent
+    try:
+        commit = subprocess.run(["git", "-C", str(path), "describe", "--always", "--dirty"], capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"path": str(path), "commit": commit}
+
+
 def machine_slug(info):
     name = info.get("gpu") or info["cpu"]
     name = re.sub(r"\(R\)|\(TM\)|CPU|Processor|@.*", "", name)
@@ -196,6 +210,7 @@ def main():
     parser.add_argument("--rounds", type=int, help="times the whole set runs, implementations taking turns "
                                                    "(default 5, or 1 with --quick)")
     parser.add_argument("--save", action="store_true", help="write bench/results/<date>-<machine>.json and .md")
+    parser.add_argument("--label", default="", help="a tag for the saved run, e.g. 'before' (goes into the file name)")
     args = parser.parse_args()
     rounds = args.rounds or (1 if args.quick else 5)
 
@@ -234,13 +249,18 @@ def main():
 
     if args.save:
         RESULTS.mkdir(exist_ok=True)
-        stem = RESULTS / f"{date:%Y-%m-%d}-{machine_slug(info)}{'-quick' if args.quick else ''}"
-        record = {"date_utc": date.isoformat(timespec="seconds"), "machine": info, "quick": args.quick, "rounds": rounds,
+        tags = "".join(f"-{tag}" for tag in (args.label, "quick" if args.quick else "") if tag)
+        stem = RESULTS / f"{date:%Y-%m-%dT%H%MZ}-{machine_slug(info)}{tags}"
+        record = {"date_utc": date.isoformat(timespec="seconds"), "label": args.label, "machine": info,
+                  "package": package_version(), "quick": args.quick, "rounds": rounds,
                   "skipped": missing, "rows": rows, "raw": results}
         stem.with_suffix(".json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-        stem.with_suffix(".md").write_text(f"{date:%Y-%m-%d %H:%M} UTC, {info['cpu']}, {info['cores']} cores, "
-                                           f"numpy {info['numpy']} ({blas}), torch {info.get('torch')}\n\n"
-                                           + markdown_table(rows) + "\n")
+        stem.with_suffix(".md").write_text(
+            f"{date:%Y-%m-%d %H:%M} UTC{' (' + args.label + ')' if args.label else ''}, {info['cpu']}, "
+            f"{info['cores']} cores, numpy {info['numpy']} ({blas}), torch {info.get('torch')} "
+            f"({info.get('torch_threads')} threads), tinygrad_tutorial {record['package']['commit']}, {rounds} rounds, "
+            f"load average {info['load_average_1min'][0]} -> {info['load_average_1min'][1]}\n\n"
+            + markdown_table(rows) + "\n")
         print(f"saved {stem}.json and .md")
 
 
