@@ -29,7 +29,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # Console errors that come from the pinned toolchain, not from the book. Each names its upstream fix.
 KNOWN_UPSTREAM_ERRORS = {
     # Sphinx 7 writes sphinx-thebe's inline config script twice (None vs '' filename); the second copy
-    # redeclares identical constants and does nothing else. Fixed in Sphinx 8.2 (sphinx-doc/sphinx#13402),
+    # redeclares identical constants and does nothing else. Fixed upstream (sphinx-doc/sphinx#13402, Sphinx 8),
     # which Jupyter Book 1 cannot use.
     "uncaught: Identifier 'THEBE_JS_URL' has already been declared",
 }
@@ -41,26 +41,10 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
 yaml = pytest.importorskip("yaml")
 
-
-def toc_pages():
-    """The documents of _toc.yml in reading order (root first), as 'book/intro'-style names."""
-    toc = yaml.safe_load(TOC.read_text())
-    pages = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key in ("root", "file"):
-                if key in node:
-                    pages.append(re.sub(r"\.(md|ipynb)$", "", node[key]))
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []):
-                    walk(child)
-
-    walk(toc)
-    return pages
+from check_site import toc_files  # noqa: E402  (the ToC reading the other site checks use)
 
 
-PAGES = toc_pages()
+PAGES = [re.sub(r"\.(md|ipynb)$", "", entry) for entry in toc_files(yaml.safe_load(TOC.read_text()))]
 
 
 @pytest.fixture(scope="module")
