@@ -54,6 +54,8 @@ def implementations(device):
 
     impls, missing = [], {}
     if device == "cuda":
+        if not tinygrad_tutorial.cuda.is_available():
+            sys.exit("--device cuda needs CuPy and a GPU, and tinygrad_tutorial.cuda.is_available() is False here")
         import cupy
 
         def gpu_sync():
