@@ -209,6 +209,8 @@ def main():
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--quick", action="store_true", help="fewer repeats: a smoke test, not a measurement")
     parser.add_argument("--only", default="W1,W2,W3,W4", help="comma-separated workloads, e.g. W3,W4")
+    parser.add_argument("--threads", type=int, help="BLAS threads for NumPy and PyTorch alike (default: what NumPy "
+                                                    "uses); 1 keeps busy machines from stalling small matmuls")
     parser.add_argument("--rounds", type=int, help="times the whole set runs, implementations taking turns "
                                                    "(default 5, or 1 with --quick)")
     parser.add_argument("--save", action="store_true", help="write bench/results/<date>-<machine>.json and .md")
@@ -217,6 +219,10 @@ def main():
     rounds = args.rounds or (1 if args.quick else 5)
 
     selected = [w.strip().upper() for w in args.only.split(",")]
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=args.threads, user_api="blas")  # for the rest of the run
     impls, missing = implementations(args.device)
     info = machine_info(args.device)
     if info["OPENBLAS_CORETYPE"] or info["OPENBLAS_L2_SIZE"]:
