@@ -150,15 +150,15 @@ def test_next_and_previous_links_walk_the_table_of_contents(page, site_url):
     page.goto(f"{site_url}/{PAGES[0]}.html")
     visited = [PAGES[0]]
     for _ in PAGES[1:]:
-        page.locator("a.right-next").first.click()
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.locator("a.right-next").first.click()
         visited.append(urlparse(page.url).path.lstrip("/").removesuffix(".html"))
     assert visited == PAGES
     assert page.locator("a.right-next").count() == 0, "the last page should have no 'next' link"
 
     for expected in reversed(PAGES[:-1]):
-        page.locator("a.left-prev").first.click()
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.locator("a.left-prev").first.click()
         assert urlparse(page.url).path.lstrip("/").removesuffix(".html") == expected
 
 
