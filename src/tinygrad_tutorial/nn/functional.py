@@ -316,10 +316,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(loss, reduction)
 
 
-def flatten(input, start_dim=0, end_dim=-1):
-    return input.flatten(start_dim, end_dim)
-
-
 def one_hot(tensor, num_classes=-1):
     """Integer class indices -> int64 one-hot vectors along a new last dimension."""
     if tensor.is_floating_point():
@@ -330,7 +326,7 @@ def one_hot(tensor, num_classes=-1):
 
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "mse_loss", "nll_loss",
-           "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "flatten", "one_hot"]
+           "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
 
 # layers that live in their own modules, re-exported here where PyTorch has them (torch.nn.functional)
 from .conv import conv2d, max_pool2d, unfold  # noqa: E402
