@@ -492,8 +492,16 @@ class Tensor:
 
     def expand(self, *shape):
         shape = _shape_arg(shape)
-        shape = tuple(self.shape[i - len(shape) + self.ndim] if n == -1 else n for i, n in enumerate(shape))
-        broadcast_shape(self.shape, shape, "expand")
+        new_dims = len(shape) - self.ndim
+        if new_dims < 0:
+            raise RuntimeError(f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
+                               f"the number of dimensions in the tensor ({self.ndim})")
+        shape = tuple(self.shape[i - new_dims] if n == -1 else n for i, n in enumerate(shape))  # -1 keeps a size
+        for dim, size in enumerate(self.shape):
+            if size != 1 and size != shape[new_dims + dim]:
+                raise RuntimeError(f"The expanded size of the tensor ({shape[new_dims + dim]}) must match the "
+                                   f"existing size ({size}) at non-singleton dimension {new_dims + dim}.  Target "
+                                   f"sizes: {list(shape)}.  Tensor sizes: {list(self.shape)}")
         return ops.Expand.apply(self, shape=shape)
 
     def expand_as(self, other):
@@ -587,22 +595,19 @@ class ToDevice(autograd.Function):
 
 
 # ---------------------------------------------------------------- helpers for the methods above
-def broadcast_shape(a, b, what="broadcast"):
-    """The shape two shapes broadcast to, or an error naming both (PyTorch's rule)."""
+def broadcast_shape(a, b):
+    """The shape two shapes broadcast to, or an error naming both (PyTorch's rule): align them
+    from the right, pad the shorter with 1s; in each dimension the sizes must agree or one be 1."""
+    ndim = max(len(a), len(b))
+    padded_a, padded_b = (1,) * (ndim - len(a)) + tuple(a), (1,) * (ndim - len(b)) + tuple(b)
     result = []
-    for i in range(1, max(len(a), len(b)) + 1):
-        m = a[-i] if i <= len(a) else 1
-        n = b[-i] if i <= len(b) else 1
-        if m != n and m != 1 and n != 1 and not (what == "expand"):
+    for dim, (m, n) in enumerate(zip(padded_a, padded_b)):
+        if m != n and m != 1 and n != 1:
             raise RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b ({n}) at "
-                               f"non-singleton dimension {max(len(a), len(b)) - i}: shapes {tuple(a)} and "
-                               f"{tuple(b)} cannot be broadcast together")
-        if what == "expand" and m != n and m != 1:
-            raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing size ({m}) at "
-                               f"non-singleton dimension {len(b) - i}.  Target sizes: {list(b)}.  Tensor sizes: "
-                               f"{list(a)}")
-        result.append(max(m, n) if m != 1 else n)
-    return tuple(reversed(result))
+                               f"non-singleton dimension {dim}: shapes {tuple(a)} and {tuple(b)} cannot be "
+                               f"broadcast together")
+        result.append(n if m == 1 else m)
+    return tuple(result)
 
 
 def _as_tensor(value, like):
