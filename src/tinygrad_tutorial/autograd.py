@@ -9,6 +9,7 @@ import functools
 import weakref
 
 from . import backend
+from .dtypes import from_numpy_dtype
 
 _grad_enabled = True
 _tracer = None  # set by jit.trace while it records; every op reports itself to it (see Function.apply)
@@ -92,6 +93,10 @@ class Function:
 
     inputs = ()  # set on the instance when the node is recorded
     freed = False
+    # What ``backward`` reads, so that an in-place change to it between forward and backward is
+    # caught instead of giving silently wrong gradients (see check_saved_versions):
+    saves_inputs = True  # the inputs' values (a·b needs both); False for ops that keep only shapes
+    saves_output = False  # the output's values (e^a, tanh a, softmax: the derivative is written with them)
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -108,6 +113,10 @@ class Function:
         # only floating-point outputs carry gradients: x.long() is cut from the graph, as in PyTorch
         if _grad_enabled and any([x._requires_grad for x in inputs]) and out.array.dtype.kind == "f":
             node.inputs = inputs
+            if cls.saves_inputs:
+                node.input_versions = [x._version_counter[0] for x in inputs]
+            if cls.saves_output:
+                node.saved_output = out.array, out._version_counter  # a fresh output is at version 0
             out._requires_grad = True
             out.grad_fn = node
         if _tracer is not None:
@@ -126,6 +135,22 @@ class Function:
     def backward(self, grad):
         raise NotImplementedError
 
+    def check_saved_versions(self):
+        """Raise if a tensor ``backward`` is about to read was written in place after ``forward``.
+
+        Every in-place write bumps the tensor's version counter (shared by its aliases, see
+        ``Tensor._version``); the node remembered the versions it saw. A mismatch means the
+        saved values are no longer the ones the output was computed from, as in PyTorch.
+        """
+        if self.saves_inputs:
+            for x, expected in zip(self.inputs, self.input_versions):
+                if x._version_counter[0] != expected:
+                    raise _modified_in_place(x.array, "", x._version_counter[0], expected)
+        if self.saves_output:
+            array, counter = self.saved_output
+            if counter[0] != 0:
+                raise _modified_in_place(array, f", which is output 0 of {type(self).__name__},", counter[0], 0)
+
     def release(self):
         """Drop what the node holds so its arrays can be freed; the node stays as a marker."""
         self.__dict__.clear()
@@ -136,6 +161,14 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+def _modified_in_place(array, which, version, expected):
+    shape = list(array.shape)
+    return RuntimeError(f"one of the variables needed for gradient computation has been modified by an inplace "
+                        f"operation: [{from_numpy_dtype(array.dtype)!r} {shape}]{which} is at version "
+                        f"{version}; expected version {expected} instead. Make the change out of place "
+                        f"(y = x * 2 instead of x.mul_(2)), or after backward()")
 
 
 def topological_order(root):
@@ -194,6 +227,7 @@ def backward(tensor, gradient=None, retain_graph=False):
         retained = getattr(node, "retained_output", None)
         if retained is not None and retained() is not None:
             _accumulate_into_leaf(retained(), grad)
+        node.check_saved_versions()
         input_grads = node.backward(grad)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)

@@ -29,6 +29,8 @@ def unbroadcast(grad, shape):
 
 # ---------------------------------------------------------------- elementwise binary
 class Add(Function):
+    saves_inputs = False  # backward needs only the shapes
+
     def forward(self, a, b):  # a + b
         self.shapes = a.shape, b.shape
         return a + b
@@ -38,6 +40,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    saves_inputs = False
+
     def forward(self, a, b):  # a - b
         self.shapes = a.shape, b.shape
         return a - b
@@ -70,6 +74,8 @@ class Div(Function):
 
 
 class Pow(Function):
+    saves_output = True  # a^b·ln a reuses the output
+
     def forward(self, a, b):  # a ** b
         self.a, self.b = a, b
         self.out = a ** b
@@ -111,6 +117,8 @@ class Maximum(Function):
 
 
 class Where(Function):
+    saves_inputs = False  # only the condition
+
     def forward(self, a, b, condition):  # condition ? a : b
         self.condition, self.shapes = condition, (a.shape, b.shape)
         return backend.get_array_module(a).where(condition, a, b)
@@ -124,6 +132,8 @@ class Where(Function):
 
 # ---------------------------------------------------------------- elementwise unary
 class Neg(Function):
+    saves_inputs = False
+
     def forward(self, a):  # -a
         return -a
 
@@ -132,6 +142,8 @@ class Neg(Function):
 
 
 class Exp(Function):
+    saves_inputs, saves_output = False, True
+
     def forward(self, a):  # e^a
         self.out = backend.get_array_module(a).exp(a)
         return self.out
@@ -150,6 +162,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    saves_inputs, saves_output = False, True
+
     def forward(self, a):  # √a
         self.out = backend.get_array_module(a).sqrt(a)
         return self.out
@@ -159,6 +173,8 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    saves_inputs = False  # only a copy of the signs
+
     def forward(self, a):  # |a|
         self.sign = backend.get_array_module(a).sign(a)
         return abs(a)
@@ -168,6 +184,8 @@ class Abs(Function):
 
 
 class Tanh(Function):
+    saves_inputs, saves_output = False, True
+
     def forward(self, a):
         self.out = backend.get_array_module(a).tanh(a)
         return self.out
@@ -195,6 +213,8 @@ class Cos(Function):
 
 
 class Sigmoid(Function):
+    saves_inputs, saves_output = False, True
+
     def forward(self, a):  # σ(a) = 1 / (1 + e^-a), as exp(-log(1 + e^-a)) so no e^1000 overflows
         xp = backend.get_array_module(a)
         self.out = xp.exp(-xp.logaddexp(0, -a)).astype(a.dtype, copy=False)
@@ -205,6 +225,8 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
+    saves_inputs = False  # only a copy of the mask
+
     def forward(self, a):  # max(a, 0)
         self.positive = a > 0
         return backend.get_array_module(a).maximum(a, 0)  # twice as fast as a * positive (bool to float)
@@ -214,6 +236,8 @@ class ReLU(Function):
 
 
 class Clamp(Function):
+    saves_inputs = False
+
     def forward(self, a, low, high):  # min(max(a, low), high)
         xp = backend.get_array_module(a)
         self.inside = xp.ones(a.shape, bool)
@@ -228,6 +252,8 @@ class Clamp(Function):
 
 
 class Cast(Function):
+    saves_inputs = False
+
     def forward(self, a, dtype):  # a converted to another dtype (always a new array)
         self.dtype = a.dtype
         return a.astype(dtype)
@@ -238,6 +264,8 @@ class Cast(Function):
 
 # ---------------------------------------------------------------- reductions
 class Sum(Function):
+    saves_inputs = False
+
     def forward(self, a, axis, keepdim):  # Σ over ``axis`` (all axes when None)
         self.shape, self.axis, self.keepdim = a.shape, axis, keepdim
         return a.sum(axis=axis, keepdims=keepdim)
@@ -276,6 +304,8 @@ class Max(Function):
 
 # ---------------------------------------------------------------- movement
 class Reshape(Function):
+    saves_inputs = False
+
     def forward(self, a, shape):
         self.shape = a.shape
         return a.reshape(shape)
@@ -285,6 +315,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    saves_inputs = False
+
     def forward(self, a, dims):
         self.dims = dims
         return a.transpose(dims)
@@ -297,6 +329,8 @@ class Permute(Function):
 
 
 class Expand(Function):
+    saves_inputs = False
+
     def forward(self, a, shape):  # broadcast to ``shape`` without copying
         self.shape = a.shape
         return backend.get_array_module(a).broadcast_to(a, shape)
@@ -306,6 +340,8 @@ class Expand(Function):
 
 
 class GetItem(Function):
+    saves_inputs = False
+
     def forward(self, a, index, advanced):  # a[index]
         self.shape, self.dtype, self.index, self.advanced = a.shape, a.dtype, index, advanced
         return a[index]
@@ -321,6 +357,8 @@ class GetItem(Function):
 
 
 class Cat(Function):
+    saves_inputs = False
+
     def forward(self, *arrays, axis):
         self.axis = axis
         self.bounds = [0]
@@ -363,6 +401,8 @@ class MatMul(Function):
 
 
 class Softmax(Function):
+    saves_inputs, saves_output = False, True
+
     def forward(self, a, axis):  # e^a / Σ e^a, shifted by max(a) so e^1000 never happens
         xp = backend.get_array_module(a)
         e = xp.exp(a - a.max(axis=axis, keepdims=True))
@@ -375,6 +415,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    saves_inputs, saves_output = False, True
+
     def forward(self, a, axis):  # a - log Σ e^a, with the log-sum-exp computed from a - max(a)
         xp = backend.get_array_module(a)
         shifted = a - a.max(axis=axis, keepdims=True)

@@ -24,7 +24,7 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "__weakref__")
+    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version_counter", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * tensor`` calls Tensor.__rmul__
 
     def __init__(self, array, requires_grad=False):
@@ -37,6 +37,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._requires_grad = False
+        self._version_counter = [0]  # in-place writes so far; a list, so aliases of this memory can share it
         if requires_grad:
             self.requires_grad = True
 
@@ -111,9 +112,27 @@ class Tensor:
         if self.grad_fn is not None:
             autograd.retain_grad(self)
 
+    @property
+    def _version(self):
+        """How many times this tensor's memory was written in place (PyTorch's ``x._version``).
+
+        Backward compares it with the version a node saw in forward (``Function.check_saved_versions``).
+        """
+        return self._version_counter[0]
+
+    def _bump_version(self):
+        """Record an in-place write: every tensor sharing this memory sees the new version."""
+        self._version_counter[0] += 1
+
     def detach(self):
-        """The same values, cut out of the graph (shares memory, as in PyTorch)."""
-        return Tensor(self.array)
+        """The same values, cut out of the graph (shares memory and version counter, as in PyTorch).
+
+        ``.data`` is the same alias here; PyTorch's ``.data`` keeps a separate counter, so writes
+        through it go unnoticed there, and are caught here.
+        """
+        alias = Tensor(self.array)
+        alias._version_counter = self._version_counter
+        return alias
 
     @property
     def data(self):
@@ -522,6 +541,7 @@ class Tensor:
         self._check_inplace()
         index, _ = _array_index(index, self)
         self.array[index] = _as_tensor(value, self).array
+        self._bump_version()
 
     def _inplace(self, compute):
         self._check_inplace()  # before no_grad: inside it every leaf would pass the check
@@ -531,6 +551,7 @@ class Tensor:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
         self.array[...] = result.array  # writes into the same memory, seen by every alias
+        self._bump_version()
         return self
 
     def add_(self, other, alpha=1):
@@ -554,6 +575,7 @@ class Tensor:
     def fill_(self, value):
         self._check_inplace()
         self.array[...] = value
+        self._bump_version()
         return self
 
     def zero_(self):
@@ -586,6 +608,8 @@ class MinMax(tuple):
 
 
 class ToDevice(autograd.Function):
+    saves_inputs = False
+
     def forward(self, a, device):  # a copy of ``a`` on another device
         self.source = backend.device_of(a)
         return backend.to_device(a, device)

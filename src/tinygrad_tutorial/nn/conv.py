@@ -19,6 +19,8 @@ class Im2Col(Function):
     """(N, C, H, W) -> (N, C·kh·kw, L): column ``l`` holds the window at output position ``l``
     (PyTorch's ``F.unfold`` layout). Rows run over channels, then kernel rows, then kernel columns."""
 
+    saves_inputs = False  # only shapes
+
     def forward(self, x, kernel_size, stride, padding, dilation, fill=0):
         xp = backend.get_array_module(x)
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation

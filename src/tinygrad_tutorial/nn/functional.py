@@ -56,6 +56,8 @@ class Linear(Function):
     network is made of, so its graph bookkeeping is worth fusing. ``x @ weight.t() + bias``
     computes the same (the tests check both agree)."""
 
+    saves_inputs = True  # x and W (the bias too, though its gradient does not read it)
+
     def forward(self, x, weight, *bias):  # y = x Wᵀ + b, x of shape (..., in), W of shape (out, in)
         self.x, self.weight = x, weight
         out = x @ weight.T
@@ -129,6 +131,8 @@ class MeanSquaredError(Function):
     """One node for the seed's loss instead of four (subtract, square, sum, divide); the tests
     check it against ``((input - target) ** 2).mean()`` built from the primitives."""
 
+    saves_inputs = False  # only a copy, the difference
+
     def forward(self, input, target, reduction):  # (x - y)², then summed or averaged
         self.diff, self.reduction = input - target, reduction
         squares = self.diff * self.diff
@@ -166,6 +170,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 class NegativeLogLikelihood(Function):
     """-Σ_c weights[n, c]·log_probs[n, c] for each row n, then reduced: with one-hot ``weights``
     (a constant) it picks -log p of each row's target class. One node instead of five."""
+
+    saves_inputs = False  # only the weights, an option
 
     def forward(self, log_probs, weights, reduction, total):
         self.weights, self.reduction, self.total = weights, reduction, total

@@ -21,6 +21,8 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         array = empty(0).array if data is None else data.array if isinstance(data, Tensor) else data
         super().__init__(array, requires_grad=requires_grad)  # shares ``data``'s memory, as in PyTorch
+        if isinstance(data, Tensor):
+            self._version_counter = data._version_counter  # ...and its version counter (an alias, as detach())
 
     def __repr__(self):
         return "Parameter containing:\n" + format_tensor(self)
@@ -215,7 +217,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.array[...] = 0
+                param.grad.zero_()
 
     # ------------------------------------------------------------ saving and loading
     def state_dict(self, prefix="", keep_vars=False):

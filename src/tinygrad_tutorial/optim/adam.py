@@ -65,6 +65,7 @@ class Adam(Optimizer):
                 step_size = lr / (1 - beta1 ** step)
                 denom = xp.sqrt(exp_avg_sq) / (1 - beta2 ** step) ** 0.5 + eps
                 p -= step_size * exp_avg / denom
+                param._bump_version()  # written in place: a graph that saved the old values may not use them
         return loss
 
 

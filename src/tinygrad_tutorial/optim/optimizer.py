@@ -59,7 +59,7 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 else:
-                    param.grad.array[...] = 0
+                    param.grad.zero_()
 
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__} does not define step()")

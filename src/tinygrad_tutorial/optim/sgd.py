@@ -47,5 +47,6 @@ class SGD(Optimizer):
                         buffer += (1 - dampening) * grad
                     grad = grad + momentum * buffer if group["nesterov"] else buffer
                 p -= lr * grad
+                param._bump_version()  # written in place: a graph that saved the old values may not use them
         return loss
 
