@@ -278,12 +278,15 @@ class Sum(Function):
 
 
 class Max(Function):
+    saves_inputs = False  # only where the maxima were (a copy), so writing into the input later is harmless
+
     def forward(self, a, axis, keepdim):  # max over ``axis``; over everything when None
         xp = backend.get_array_module(a)
-        self.a, self.axis, self.keepdim = a, axis, keepdim
+        self.shape, self.axis, self.keepdim = a.shape, axis, keepdim
         if axis is None:
-            self.out = a.max()
-            return self.out
+            out = a.max()
+            self.winners = a == out
+            return out
         self.index = a.argmax(axis=axis)
         out = xp.take_along_axis(a, xp.expand_dims(self.index, axis), axis)
         return out if keepdim else out.squeeze(axis)
@@ -291,12 +294,11 @@ class Max(Function):
     def backward(self, grad):
         xp = backend.get_array_module(grad)
         if self.axis is None:  # a tie shares the gradient evenly (as PyTorch's max())
-            winners = self.a == self.out
-            return grad * winners / winners.sum()
+            return grad * self.winners / self.winners.sum()
         # with a dim, only the index max() returned gets it (as PyTorch's max(dim))
         index = xp.expand_dims(self.index, self.axis)
-        positions = xp.arange(self.a.shape[self.axis]).reshape(
-            [-1 if i == self.axis else 1 for i in range(self.a.ndim)])
+        positions = xp.arange(self.shape[self.axis]).reshape(
+            [-1 if i == self.axis else 1 for i in range(len(self.shape))])
         if not self.keepdim:
             grad = xp.expand_dims(grad, self.axis)
         return grad * (positions == index)
@@ -337,6 +339,17 @@ class Expand(Function):
 
     def backward(self, grad):
         return unbroadcast(grad, self.shape)
+
+
+class Flip(Function):
+    saves_inputs = False
+
+    def forward(self, a, axes):  # a reversed along ``axes``: a copy, as PyTorch's flip (NumPy's is a view)
+        self.axes = axes
+        return backend.get_array_module(a).flip(a, axes).copy()
+
+    def backward(self, grad):  # reversing twice gives back the order: the gradient is reversed too
+        return backend.get_array_module(grad).flip(grad, self.axes)
 
 
 class GetItem(Function):

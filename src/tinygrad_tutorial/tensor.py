@@ -339,11 +339,13 @@ class Tensor:
         xp = backend.get_array_module(self.array)
         return bool(xp.allclose(self.array, _as_tensor(other, self).array, rtol=rtol, atol=atol))
 
-    def all(self):
-        return Tensor(self.array.all())
+    def all(self, dim=None, keepdim=False):
+        """True where every element (along ``dim``, or of the whole tensor) is nonzero: a bool tensor."""
+        return Tensor(self.array.all(axis=_dims(dim, self.ndim), keepdims=keepdim))
 
-    def any(self):
-        return Tensor(self.array.any())
+    def any(self, dim=None, keepdim=False):
+        """True where some element (along ``dim``, or of the whole tensor) is nonzero: a bool tensor."""
+        return Tensor(self.array.any(axis=_dims(dim, self.ndim), keepdims=keepdim))
 
     # ------------------------------------------------------------ elementwise functions
     def exp(self):
@@ -525,6 +527,14 @@ class Tensor:
 
     def expand_as(self, other):
         return self.expand(other.shape)
+
+    def flip(self, *dims):
+        """The elements in reverse order along each of ``dims`` (a new tensor, as in PyTorch)."""
+        axes = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
+        for i, axis in enumerate(axes):
+            if axis in axes[:i]:
+                raise RuntimeError(f"dim {axis} appears multiple times in the list of dims")
+        return ops.Flip.apply(self, axes=axes if self.ndim else ())
 
     def __getitem__(self, index):
         index, advanced = _array_index(index, self)
