@@ -295,3 +295,35 @@ def test_buffers_are_saved_unless_not_persistent_and_follow_to():
     with pytest.raises(TypeError, match="cannot assign 'list' as buffer 'running_mean'"):
         module.running_mean = [1, 2, 3]
     assert module.double().running_mean.dtype == tt.float64
+
+
+def build_tree(lib):
+    model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Linear(3, 1)))
+    model.register_buffer("steps", lib.zeros(1))
+    model.note = 3  # a plain attribute: neither a module nor a parameter
+    return model
+
+
+def test_get_submodule_and_get_parameter_follow_dotted_names():
+    model = Nested()
+    assert model.get_submodule("") is model
+    assert model.get_submodule("body.3") is model.body[3]
+    assert model.get_parameter("body.3.bias") is model.body[3].bias
+    assert model.get_parameter("scale") is model.scale
+    assert all(model.get_parameter(name) is param for name, param in model.named_parameters())
+
+
+GET_ERRORS = [("get_submodule", "2"), ("get_submodule", "1.5.weight"), ("get_submodule", "0.weight"),
+              ("get_submodule", "note"), ("get_parameter", "0.missing"), ("get_parameter", "steps"),
+              ("get_parameter", "1.0"), ("get_parameter", "note"), ("get_parameter", "9.weight"),
+              ("get_parameter", "")]
+
+
+@pytest.mark.parametrize("method, target", GET_ERRORS)
+def test_get_submodule_and_get_parameter_errors_name_what_is_missing_as_pytorch(method, target):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(AttributeError) as theirs:
+        getattr(build_tree(torch), method)(target)
+    with pytest.raises(AttributeError) as ours:
+        getattr(build_tree(tt), method)(target)
+    assert str(ours.value) == str(theirs.value)

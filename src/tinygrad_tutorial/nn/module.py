@@ -161,6 +161,28 @@ class Module:
         for _, module in self.named_children():
             yield module
 
+    def get_submodule(self, target):
+        """The module at a dotted path such as ``"encoder.0"`` (``""`` is this module itself)."""
+        module = self
+        for name in target.split(".") if target else ():
+            if not hasattr(module, name):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+            module = getattr(module, name)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{name}` is not an nn.Module")
+        return module
+
+    def get_parameter(self, target):
+        """The parameter at a dotted path such as ``"encoder.0.weight"``, as in ``named_parameters()``."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
     def _named_members(self, registry, prefix, recurse):
         seen = set()
         modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
