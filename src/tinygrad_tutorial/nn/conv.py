@@ -141,10 +141,7 @@ class Conv2d(Module):
 
     def reset_parameters(self):
         """PyTorch's default: U(-1/√fan_in, 1/√fan_in) for the weight and the bias, fan_in = C·kh·kw."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(init._calculate_fan_in_and_fan_out(self.weight)[0])
-            init.uniform_(self.bias, -bound, bound)
+        init.fan_in_uniform_(self.weight, self.bias)
 
     def forward(self, input):
         return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)

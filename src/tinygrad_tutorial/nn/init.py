@@ -73,6 +73,21 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     return uniform_(tensor, -bound, bound, generator)
 
 
+def fan_in_uniform_(weight, bias=None):
+    """PyTorch's default for ``Linear`` and ``Conv2d``: weight and bias both ~ U(-1/√fan_in, 1/√fan_in).
+
+    For the weight PyTorch writes it as kaiming_uniform_ with a=√5: gain √(2 / (1 + 5)) = 1/√3 times
+    √(3 / fan_in) is exactly 1/√fan_in (Lua Torch's old rule, kept so old code builds the same networks).
+    The bias has no fan of its own and uses the weight's: in_features, or C·kh·kw for a convolution.
+    """
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+    return weight
+
+
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std²) with std = gain / √fan."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
