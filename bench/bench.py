@@ -178,10 +178,15 @@ def machine_info(device):
         info["torch"] = torch.__version__
         info["torch_threads"] = torch.get_num_threads()
         info["torch_blas"] = "MKL" if torch.backends.mkl.is_available() else "other"
-        if device == "cuda" and torch.cuda.is_available():
-            info["gpu"] = torch.cuda.get_device_name()
     except ImportError:
         pass
+    if device == "cuda":  # asked of CuPy, which the package runs on (a PyTorch build may lack CUDA)
+        import cupy
+
+        name = cupy.cuda.runtime.getDeviceProperties(0)["name"]
+        info["gpu"] = name.decode() if isinstance(name, bytes) else name
+        info["cupy"] = cupy.__version__
+        info["cuda_runtime"] = cupy.cuda.runtime.runtimeGetVersion()
     return info
 
 
