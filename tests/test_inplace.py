@@ -45,8 +45,8 @@ def test_every_in_place_write_to_a_saved_input_makes_backward_raise(write):
 
 @pytest.mark.parametrize("write", IN_PLACE_WRITES.values(), ids=IN_PLACE_WRITES.keys())
 def test_every_in_place_write_to_a_saved_parameter_under_no_grad_makes_backward_raise(write):
-    w = tt.ones(3, requires_grad=True)
-    y = (w * tt.tensor([1.0, 2.0, 3.0])).sum()
+    w = tt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (w * w).sum()  # w's gradient reads w
     with tt.no_grad():
         write(w)
     with pytest.raises(RuntimeError, match=MODIFIED):
@@ -218,8 +218,7 @@ def test_an_optimizer_step_between_forward_and_a_retained_backward_raises(make):
 
 def test_an_optimizer_step_between_forward_and_retained_backward_raises_in_pytorch_too():
     torch = pytest.importorskip("torch")
-    # (two layers: PyTorch saves the second weight because the hidden values need a gradient; with
-    # one Linear layer on data that needs none, it saves only the data, where this package checks both)
+    # (two layers: the second weight is saved because the hidden values need a gradient)
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     loss = model(torch.ones(4, 3)).sum()
@@ -227,6 +226,19 @@ def test_an_optimizer_step_between_forward_and_retained_backward_raises_in_pytor
     optimizer.step()
     with pytest.raises(RuntimeError, match=MODIFIED):
         loss.backward()
+
+
+@pytest.mark.parametrize("lib_name", ["tinygrad_tutorial", "torch"])
+def test_a_step_before_a_retained_backward_is_fine_when_no_weight_value_is_needed(lib_name):
+    # one Linear layer on data: the weight's gradient reads the data, and nothing reads the weight
+    lib = tt if lib_name == "tinygrad_tutorial" else pytest.importorskip("torch")
+    model = lib.nn.Linear(3, 2)
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
+    loss = model(lib.ones(4, 3)).sum()
+    loss.backward(retain_graph=True)
+    optimizer.step()
+    loss.backward()
+    assert model.weight.grad.tolist() == [[8.0] * 3] * 2  # 4 rows of ones, twice
 
 
 def test_an_ordinary_training_loop_never_raises():
@@ -256,5 +268,64 @@ def test_no_versions_are_recorded_when_no_graph_is_built():
         y = x * x
     assert y.grad_fn is None
     node = (x * x).grad_fn
-    assert node.input_versions == [0, 0]
+    assert node.input_versions == [0, 0] and list(node.read_inputs()) == [0, 1]
+    assert list((x * 2.0).grad_fn.read_inputs()) == [1]  # only the 2: x's gradient is 2·grad
     assert (x + x).grad_fn.__dict__.get("input_versions") is None  # Add saves no inputs: nothing to check
+
+
+# ---------------------------------------------------------------- views share the counter, copies do not
+DERIVED = {  # (how to derive the tensor that Mul saves from x, whether it shares x's memory)
+    "reshape": (lambda x, lib: x.reshape(3, 2), True),
+    "view": (lambda x, lib: x.view(-1), True),
+    "slice": (lambda x, lib: x[1:], True),
+    "transpose": (lambda x, lib: x.t(), True),
+    "unsqueeze": (lambda x, lib: x.unsqueeze(0), True),
+    "reshape of a transpose: a copy": (lambda x, lib: x.t().reshape(6), False),
+    "index with a tensor: a copy": (lambda x, lib: x[lib.tensor([1, 0])], False),
+    "flip: a copy": (lambda x, lib: x.flip(0), False),
+    "clone: a copy": (lambda x, lib: x.clone(), False),
+}
+
+
+@pytest.mark.parametrize("derive, is_view", DERIVED.values(), ids=DERIVED.keys())
+@pytest.mark.parametrize("write_to", ["x", "derived"])
+def test_writes_through_views_are_seen_and_copies_are_independent_as_in_pytorch(derive, is_view, write_to):
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        derived = derive(x, lib)
+        y = (lib.ones(derived.shape, requires_grad=True) * derived).sum()  # Mul saves ``derived``
+        (x if write_to == "x" else derived)[0] = -1.0
+        try:
+            y.backward()
+        except RuntimeError as error:
+            assert MODIFIED in str(error)
+            return "raised"
+        return "computed"
+
+    expected = "raised" if is_view or write_to == "derived" else "computed"
+    assert run(torch) == expected
+    assert run(tt) == expected
+
+
+def test_an_expanded_view_shares_the_counter_of_its_source():
+    x = tt.zeros(3, 1)
+    wide = x.expand(3, 4)
+    x.fill_(1.0)
+    assert wide._version == x._version == 1 and wide.tolist() == [[1.0] * 4] * 3
+
+
+@pytest.mark.parametrize("lib_name", ["tinygrad_tutorial", "torch"])
+def test_embedding_reads_its_indices_not_its_weight(lib_name):
+    lib = tt if lib_name == "tinygrad_tutorial" else pytest.importorskip("torch")
+    table = lib.nn.Embedding(5, 2)
+    ids = lib.tensor([1, 3, 1])
+    loss = table(ids).sum()
+    with lib.no_grad():
+        table.weight.mul_(2)  # the gradient does not depend on the weight: fine
+    loss.backward(retain_graph=True)
+    assert table.weight.grad[1].tolist() == [2.0, 2.0]
+    ids[0] = 4  # but it does depend on where the rows came from
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        loss.backward()

@@ -135,6 +135,11 @@ class Function:
     def backward(self, grad):
         raise NotImplementedError
 
+    def read_inputs(self):
+        """Positions of the inputs whose values ``backward`` reads: all of them, unless an op knows better
+        (a product reads each factor only for the other's gradient, so x * 2 never reads x)."""
+        return range(len(self.inputs))
+
     def check_saved_versions(self):
         """Raise if a tensor ``backward`` is about to read was written in place after ``forward``.
 
@@ -143,7 +148,8 @@ class Function:
         saved values are no longer the ones the output was computed from, as in PyTorch.
         """
         if self.saves_inputs:
-            for x, expected in zip(self.inputs, self.input_versions):
+            for i in self.read_inputs():
+                x, expected = self.inputs[i], self.input_versions[i]
                 if x._version_counter[0] != expected:
                     raise _modified_in_place(x.array, "", x._version_counter[0], expected)
         if self.saves_output:

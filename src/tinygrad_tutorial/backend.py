@@ -121,6 +121,12 @@ def get_array_module(array):
     return np if isinstance(array, np.ndarray) else array_module(device_of(array))
 
 
+def is_view_of(view, array):
+    """Whether ``view`` reuses ``array``'s memory. A view's ``base`` is the array that owns the memory
+    (NumPy and CuPy both point views of views at the owner); a copy owns its memory, or has another base."""
+    return view.base is not None and view.base is (array if array.base is None else array.base)
+
+
 def scatter_add(target, index, values):
     """``target[index] += values`` where repeated indices add up (NumPy and CuPy spell it differently)."""
     if isinstance(target, np.ndarray):

@@ -27,6 +27,12 @@ def unbroadcast(grad, shape):
     return grad
 
 
+def read_for_the_others_gradient(node):
+    """``read_inputs`` of a product: a is read only for b's gradient and b only for a's."""
+    needs_a, needs_b = node.needs_input_grad[:2]
+    return (0,) * needs_b + (1,) * needs_a
+
+
 # ---------------------------------------------------------------- elementwise binary
 class Add(Function):
     saves_inputs = False  # backward needs only the shapes
@@ -51,6 +57,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    read_inputs = read_for_the_others_gradient
+
     def forward(self, a, b):  # a * b
         self.a, self.b = a, b
         return a * b
@@ -62,6 +70,9 @@ class Mul(Function):
 
 
 class Div(Function):
+    def read_inputs(self):  # b for both gradients (a's is grad / b), a only for b's
+        return (0, 1) if self.needs_input_grad[1] else (1,)
+
     def forward(self, a, b):  # a / b
         self.a, self.b = a, b
         return a / b
@@ -305,9 +316,22 @@ class Max(Function):
 
 
 # ---------------------------------------------------------------- movement
-class Reshape(Function):
+class View(Function):
+    """An op whose output may reuse its input's memory (NumPy returns a view when it can, a copy when
+    it must). A view shares the input's version counter, as PyTorch's views do: an in-place write
+    through either tensor is then seen by the nodes that saved the other."""
+
     saves_inputs = False
 
+    @classmethod
+    def apply(cls, a, **options):
+        out = super().apply(a, **options)
+        if backend.is_view_of(out.array, a.array):
+            out._version_counter = a._version_counter
+        return out
+
+
+class Reshape(View):
     def forward(self, a, shape):
         self.shape = a.shape
         return a.reshape(shape)
@@ -316,9 +340,7 @@ class Reshape(Function):
         return grad.reshape(self.shape)
 
 
-class Permute(Function):
-    saves_inputs = False
-
+class Permute(View):
     def forward(self, a, dims):
         self.dims = dims
         return a.transpose(dims)
@@ -330,9 +352,7 @@ class Permute(Function):
         return grad.transpose(inverse)
 
 
-class Expand(Function):
-    saves_inputs = False
-
+class Expand(View):
     def forward(self, a, shape):  # broadcast to ``shape`` without copying
         self.shape = a.shape
         return backend.get_array_module(a).broadcast_to(a, shape)
@@ -352,9 +372,7 @@ class Flip(Function):
         return backend.get_array_module(grad).flip(grad, self.axes)
 
 
-class GetItem(Function):
-    saves_inputs = False
-
+class GetItem(View):
     def forward(self, a, index, advanced):  # a[index]
         self.shape, self.dtype, self.index, self.advanced = a.shape, a.dtype, index, advanced
         return a[index]
@@ -390,6 +408,8 @@ class Cat(Function):
 
 # ---------------------------------------------------------------- matrix product and softmax
 class MatMul(Function):
+    read_inputs = read_for_the_others_gradient
+
     def forward(self, a, b):  # a @ b, with NumPy's rules for 1-D and batched operands
         self.a, self.b = a, b
         return a @ b

@@ -18,6 +18,9 @@ class EmbeddingLookup(Function):
     """out[..., :] = weight[indices[...], :]; the indices are an input (not an option) so a traced
     graph replays with new ones."""
 
+    def read_inputs(self):  # only the indices (where each gradient row goes), not the weight
+        return (1,)
+
     def forward(self, weight, indices, padding_idx=None):
         rows = weight.shape[0]
         if indices.size and bool((indices.min() < 0) | (indices.max() >= rows)):

@@ -8,7 +8,7 @@ instead of three and four), and ``binary_cross_entropy``, whose clamped logarith
 """
 import numpy as np
 
-from .. import backend
+from .. import backend, ops
 from .. import dtypes as dt
 from ..autograd import Function
 from ..random import uniform_array
@@ -56,7 +56,7 @@ class Linear(Function):
     network is made of, so its graph bookkeeping is worth fusing. ``x @ weight.t() + bias``
     computes the same (the tests check both agree)."""
 
-    saves_inputs = True  # x and W (the bias too, though its gradient does not read it)
+    read_inputs = ops.read_for_the_others_gradient  # x for W's gradient, W for x's; never the bias
 
     def forward(self, x, weight, *bias):  # y = x Wᵀ + b, x of shape (..., in), W of shape (out, in)
         self.x, self.weight = x, weight
