@@ -152,7 +152,7 @@ def convert(path, out_dir):
     import jupytext  # here only: the scripts themselves run where jupytext is absent
 
     notebook = jupytext.read(path)
-    source_name = path.relative_to(ROOT).as_posix()
+    source_name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     book_dir = os.path.relpath(path.parent, out_dir)
     blocks = [PREAMBLE.format(source=source_name, book_dir=book_dir)]
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
