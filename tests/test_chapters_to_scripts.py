@@ -36,6 +36,9 @@ def test_a_cell_tagged_raises_exception_must_raise(tmp_path):
     assert raising.returncode == 0, raising.stderr
     assert "ValueError: bad 2" in raising.stdout  # printed as the page shows it; later cells see y
 
+    syntax = run_chapter(tmp_path / "syntax", cell("x = (1", ["raises-exception"]))
+    assert syntax.returncode == 0 and "SyntaxError" in syntax.stdout, syntax.stderr
+
     quiet = run_chapter(tmp_path / "quiet", cell("x = 1", ["raises-exception"]))
     assert quiet.returncode != 0
     assert "code cell 1 is tagged raises-exception but ran without an error" in quiet.stderr

@@ -160,8 +160,13 @@ def convert(path, out_dir):
         blocks.append(IPYTHON_STAND_IN)
     for number, cell in enumerate(code_cells, start=1):
         where = f"{source_name}, code cell {number}"
-        source = with_last_value_shown(without_ipython_syntax(cell.source, where), where)
-        tags = cell.metadata.get("tags", [])
+        source, tags = without_ipython_syntax(cell.source, where), cell.metadata.get("tags", [])
+        try:
+            source = with_last_value_shown(source, where)
+        except ConversionError:
+            if RAISES not in tags:
+                raise
+            # a cell that teaches a SyntaxError: exec raises it, as the notebook does
         header = f"# %% code cell {number}" + (f" [{', '.join(tags)}]" if tags else "")
         if RAISES in tags:
             blocks.append(f"{header}\n_expect_error({where!r}, {source!r})\n")
