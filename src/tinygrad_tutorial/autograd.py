@@ -97,6 +97,7 @@ class Function:
     # caught instead of giving silently wrong gradients (see check_saved_versions):
     saves_inputs = True  # the inputs' values (a·b needs both); False for ops that keep only shapes
     saves_output = False  # the output's values (e^a, tanh a, softmax: the derivative is written with them)
+    output_may_be_view = False  # whether the output may reuse the input's memory (see ops.View)
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -110,11 +111,14 @@ class Function:
             backend.check_same_device(arrays, cls.__name__)
         node = cls()
         out = _tensor.Tensor(node.forward(*arrays, **options))
+        if cls.output_may_be_view and backend.is_view_of(out.array, arrays[0]):
+            out._version_counter = inputs[0]._version_counter  # one memory, one version counter
         # only floating-point outputs carry gradients: x.long() is cut from the graph, as in PyTorch
         if _grad_enabled and any([x._requires_grad for x in inputs]) and out.array.dtype.kind == "f":
             node.inputs = inputs
-            if cls.saves_inputs:
-                node.input_versions = [x._version_counter[0] for x in inputs]
+            if cls.saves_inputs:  # the versions now, for backward to compare (binary ops spelled out: hot path)
+                node.input_versions = ([inputs[0]._version_counter[0], inputs[1]._version_counter[0]]
+                                       if len(inputs) == 2 else [x._version_counter[0] for x in inputs])
             if cls.saves_output:
                 node.saved_output = out.array, out._version_counter  # a fresh output is at version 0
             out._requires_grad = True
@@ -147,8 +151,8 @@ class Function:
         ``Tensor._version``); the node remembered the versions it saw. A mismatch means the
         saved values are no longer the ones the output was computed from, as in PyTorch.
         """
-        if self.saves_inputs:
-            for i in self.read_inputs():
+        if self.saves_inputs and [x._version_counter[0] for x in self.inputs] != self.input_versions:
+            for i in self.read_inputs():  # something was written: was it an input backward reads?
                 x, expected = self.inputs[i], self.input_versions[i]
                 if x._version_counter[0] != expected:
                     raise _modified_in_place(x.array, "", x._version_counter[0], expected)
