@@ -67,6 +67,9 @@ def test_matmul_batch_mismatch_names_both_shapes():
     (lambda x: x.softmax(-3), r"Dimension out of range"),
     (lambda x: x.unsqueeze(3), r"Dimension out of range"),
     (lambda x: x.transpose(0, 2), r"Dimension out of range"),
+    (lambda x: x.flip(0, -2), r"dim 0 appears multiple times in the list of dims"),  # PyTorch's words
+    (lambda x: x.flip(2), r"Dimension out of range"),
+    (lambda x: x.all(2), r"Dimension out of range"),
     (lambda x: tt.cat([x, tt.ones(2, 4)]), r"tensor 0 has shape \(2, 3\), tensor 1 has shape \(2, 4\)"),
     (lambda x: tt.cat([]), r"non-empty"),
     (lambda x: tt.stack([x, x.T]), r"\(2, 3\) at entry 0 and \(3, 2\) at entry 1"),
