@@ -329,3 +329,21 @@ def test_embedding_reads_its_indices_not_its_weight(lib_name):
     ids[0] = 4  # but it does depend on where the rows came from
     with pytest.raises(RuntimeError, match=MODIFIED):
         loss.backward()
+
+
+@pytest.mark.parametrize("case", ["where condition", "index tensor", "index array"])
+def test_conditions_and_indices_are_kept_as_they_were_in_forward(case):
+    # PyTorch raises here (it saved them); these ops keep their own copy, so the gradient stays right
+    a = tt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    weights = tt.tensor([1.0, 2.0, 3.0])
+    if case == "where condition":
+        picker = tt.tensor([True, False, True])
+        y = (tt.where(picker, a, tt.zeros(3)) * weights).sum()
+        expected = [1.0, 0.0, 3.0]
+    else:
+        picker = tt.tensor([0, 0, 2]) if case == "index tensor" else np.array([0, 0, 2])
+        y = (a[picker] * weights).sum()
+        expected = [3.0, 0.0, 3.0]
+    picker[1] = 1
+    y.backward()
+    assert a.grad.tolist() == expected

@@ -727,9 +727,9 @@ def _array_index(index, x):
         if isinstance(item, Tensor):
             if item.device != x.device:
                 raise RuntimeError(f"indices are on {item.device} but the indexed tensor is on {x.device}")
-            item, advanced = item.array, True
+            item, advanced = item.array.copy(), True  # GetItem keeps the index: later writes must not reach it
         elif isinstance(item, (list, np.ndarray)):
-            item, advanced = backend.get_array_module(x.array).asarray(item), True
+            item, advanced = backend.get_array_module(x.array).array(item), True  # a copy, as above
         converted.append(item)
     return tuple(converted), advanced
 
@@ -943,4 +943,4 @@ def where(condition, a, b):
     broadcast_shape(broadcast_shape(a.shape, b.shape), condition.shape)
     if condition.device != a.device:
         raise RuntimeError(f"where(): condition is on {condition.device} but the values are on {a.device}")
-    return ops.Where.apply(a, b, condition=condition.array.astype(bool, copy=False))
+    return ops.Where.apply(a, b, condition=condition.array.astype(bool))  # a copy: Where keeps it for backward
