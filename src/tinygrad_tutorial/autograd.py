@@ -112,7 +112,7 @@ class Function:
         node = cls()
         out = _tensor.Tensor(node.forward(*arrays, **options))
         if cls.output_may_be_view and backend.is_view_of(out.array, arrays[0]):
-            out._version_counter = inputs[0]._version_counter  # one memory, one version counter
+            out._version_counter = inputs[0].shared_version_counter()  # one memory, one version counter
         # only floating-point outputs carry gradients: x.long() is cut from the graph, as in PyTorch
         if _grad_enabled and any([x._requires_grad for x in inputs]) and out.array.dtype.kind == "f":
             node.inputs = inputs
@@ -120,7 +120,7 @@ class Function:
                 node.input_versions = ([inputs[0]._version_counter[0], inputs[1]._version_counter[0]]
                                        if len(inputs) == 2 else [x._version_counter[0] for x in inputs])
             if cls.saves_output:
-                node.saved_output = out.array, out._version_counter  # a fresh output is at version 0
+                node.saved_output = out.array, out.shared_version_counter()  # a fresh output is at version 0
             out._requires_grad = True
             out.grad_fn = node
         if _tracer is not None:

@@ -13,6 +13,9 @@ from . import autograd, backend, ops
 from . import dtypes as dt
 
 
+NEVER_WRITTEN = (0,)  # the version counter of a tensor that has no shared one yet (read-only: version 0)
+
+
 class Size(tuple):
     """A tensor's shape: a tuple that prints like PyTorch's ``torch.Size``."""
 
@@ -37,7 +40,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._requires_grad = False
-        self._version_counter = [0]  # in-place writes so far; a list, so aliases of this memory can share it
+        self._version_counter = NEVER_WRITTEN  # see shared_version_counter
         if requires_grad:
             self.requires_grad = True
 
@@ -120,9 +123,20 @@ class Tensor:
         """
         return self._version_counter[0]
 
+    def shared_version_counter(self):
+        """The one-element list counting in-place writes to this memory, shared by every alias of it.
+
+        It is made on first need: most tensors are never written in place nor aliased, and a list per
+        tensor would cost a few percent of a small training step (in the garbage collector). Until then
+        ``_version_counter`` is ``NEVER_WRITTEN``, which reads as version 0 like the list would.
+        """
+        if self._version_counter is NEVER_WRITTEN:
+            self._version_counter = [0]
+        return self._version_counter
+
     def _bump_version(self):
         """Record an in-place write: every tensor sharing this memory sees the new version."""
-        self._version_counter[0] += 1
+        self.shared_version_counter()[0] += 1
 
     def detach(self):
         """The same values, cut out of the graph (shares memory and version counter, as in PyTorch).
@@ -131,7 +145,7 @@ class Tensor:
         through it go unnoticed there, and are caught here.
         """
         alias = Tensor(self.array)
-        alias._version_counter = self._version_counter
+        alias._version_counter = self.shared_version_counter()
         return alias
 
     @property

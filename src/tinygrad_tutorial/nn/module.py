@@ -22,7 +22,7 @@ class Parameter(Tensor):
         array = empty(0).array if data is None else data.array if isinstance(data, Tensor) else data
         super().__init__(array, requires_grad=requires_grad)  # shares ``data``'s memory, as in PyTorch
         if isinstance(data, Tensor):
-            self._version_counter = data._version_counter  # ...and its version counter (an alias, as detach())
+            self._version_counter = data.shared_version_counter()  # ...and its version counter (as detach())
 
     def __repr__(self):
         return "Parameter containing:\n" + format_tensor(self)
