@@ -95,7 +95,7 @@ class Function:
     freed = False
     # What ``backward`` reads, so that an in-place change to it between forward and backward is
     # caught instead of giving silently wrong gradients (see check_saved_versions):
-    saves_inputs = True  # the inputs' values (a·b needs both); False for ops that keep only shapes
+    saves_inputs = True  # the inputs' values (read_inputs says which); False for ops that keep only shapes
     saves_output = False  # the output's values (e^a, tanh a, softmax: the derivative is written with them)
     output_may_be_view = False  # whether the output may reuse the input's memory (see ops.View)
 
