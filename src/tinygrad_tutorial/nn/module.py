@@ -368,7 +368,21 @@ def _host_array(value):
     return value if isinstance(value, np.ndarray) or backend.is_gpu_array(value) else np.asarray(value)
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children kept in order, appended as ``0``, ``1``, ..."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules run one after another, each fed the previous one's output; named ``0``, ``1``, ...
     (or by the keys of an OrderedDict)."""
 
@@ -392,18 +406,8 @@ class Sequential(Module):
             return type(self)(OrderedDict(items[index]))
         return items[_checked_index(index, len(items), type(self).__name__)][1]
 
-    def __len__(self):
-        return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent registers (a plain Python list would hide them)."""
 
     def __init__(self, modules=()):
@@ -421,16 +425,6 @@ class ModuleList(Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         name = list(self._modules)[_checked_index(index, len(self), "ModuleList")]
         self._modules[name] = module  # in place, keeping the order
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         for module in modules:
