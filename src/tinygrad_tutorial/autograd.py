@@ -263,6 +263,18 @@ def _accumulate_into_leaf(tensor, grad):
         tensor.grad.array = tensor.grad.array + grad
 
 
+def zero_grads(params, set_to_none=True):
+    """Forget the gradients of the last ``backward()`` (they would otherwise add up): drop each
+    ``.grad``, or fill it with zeros. ``Module.zero_grad`` and ``Optimizer.zero_grad`` both do this."""
+    for param in params:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            param.grad.zero_()
+
+
 def retain_grad(tensor):
     tensor.grad_fn.retained_output = weakref.ref(tensor)
 

@@ -233,13 +233,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                param.grad.zero_()
+        autograd.zero_grads(self.parameters(), set_to_none)
 
     # ------------------------------------------------------------ saving and loading
     def state_dict(self, prefix="", keep_vars=False):

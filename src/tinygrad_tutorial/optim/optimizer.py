@@ -8,7 +8,7 @@ float64 scalar would promote it).
 import copy
 
 from .. import backend
-from ..autograd import enable_grad
+from ..autograd import enable_grad, zero_grads
 from ..tensor import Tensor
 
 
@@ -52,14 +52,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients of the last ``backward()`` (they would otherwise add up)."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    param.grad.zero_()
+        zero_grads((param for group in self.param_groups for param in group["params"]), set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__} does not define step()")
