@@ -277,3 +277,13 @@ def test_a_generator_is_its_own_stream():
     tt.manual_seed(0)
     b = tt.randn(3, generator=tt.Generator().manual_seed(7))
     assert a.tolist() == b.tolist()
+
+
+def test_type_converts_or_names_the_type(device):
+    """``(pred.argmax(1) == y).type(torch.float)`` from PyTorch's quickstart; ``type()`` gives the legacy name."""
+    x = tt.tensor([True, False], device=device)
+    assert x.type(tt.float).dtype == tt.float32 and x.type(tt.float).tolist() == [1.0, 0.0]
+    assert x.type("float64").dtype == tt.float64 and x.type("torch.DoubleTensor").dtype == tt.float64
+    prefix = "torch.cuda." if device == "cuda" else "torch."
+    assert x.type() == prefix + "BoolTensor" and x.float().type() == prefix + "FloatTensor"
+    assert x.long().type() == prefix + "LongTensor"

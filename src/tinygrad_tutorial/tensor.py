@@ -208,6 +208,16 @@ class Tensor:
     def type_as(self, other):
         return self.to(other.dtype)
 
+    def type(self, dtype=None):
+        """``type(dtype)`` converts, as ``to(dtype)``; ``type()`` names the tensor's type as PyTorch
+        does (``"torch.FloatTensor"``: the legacy names tutorials still print)."""
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):  # type("torch.DoubleTensor")
+            dtype = next((d for d, name in _LEGACY_TYPE_NAMES.items() if dtype.endswith("." + name)), dtype)
+        if dtype is not None:
+            return self.to(dtype=dtype)
+        where = "cuda." if self.device.type == "cuda" else ""
+        return f"torch.{where}{_LEGACY_TYPE_NAMES[self.dtype]}"
+
     def float(self):
         return self.to(dt.float32)
 
@@ -643,19 +653,25 @@ class ToDevice(autograd.Function):
 
 
 # ---------------------------------------------------------------- helpers for the methods above
+_LEGACY_TYPE_NAMES = {dt.float32: "FloatTensor", dt.float64: "DoubleTensor", dt.float16: "HalfTensor",
+                      dt.int64: "LongTensor", dt.int32: "IntTensor", dt.int16: "ShortTensor", dt.int8: "CharTensor",
+                      dt.uint8: "ByteTensor", dt.bool_: "BoolTensor"}
+
+
 def broadcast_shape(a, b):
     """The shape two shapes broadcast to, or an error naming both (PyTorch's rule): align them
     from the right, pad the shorter with 1s; in each dimension the sizes must agree or one be 1."""
     ndim = max(len(a), len(b))
     padded_a, padded_b = (1,) * (ndim - len(a)) + tuple(a), (1,) * (ndim - len(b)) + tuple(b)
     result = []
-    for dim, (m, n) in enumerate(zip(padded_a, padded_b)):
+    for dim in reversed(range(ndim)):  # from the right, as PyTorch: the error names the last clash
+        m, n = padded_a[dim], padded_b[dim]
         if m != n and m != 1 and n != 1:
             raise RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b ({n}) at "
                                f"non-singleton dimension {dim}: shapes {tuple(a)} and {tuple(b)} cannot be "
                                f"broadcast together")
         result.append(n if m == 1 else m)
-    return tuple(result)
+    return tuple(reversed(result))
 
 
 def _as_tensor(value, like):
