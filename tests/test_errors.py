@@ -33,6 +33,13 @@ def test_broadcast_error_names_the_dimension(device):
         tt.ones(2, 5, device=device) + tt.ones(3, device=device)
 
 
+def test_broadcast_error_names_the_last_clash_as_pytorch(device):
+    # two clashing dimensions: PyTorch checks from the right and names dimension 2, not 0
+    with pytest.raises(RuntimeError, match=r"tensor a \(4\) must match the size of tensor b \(5\) at non-singleton "
+                                           r"dimension 2"):
+        tt.ones(2, 3, 4, device=device) + tt.ones(3, 2, 5, device=device)
+
+
 def test_expand_error_names_the_sizes():
     with pytest.raises(RuntimeError, match=r"expanded size.*\(4\).*existing size \(2\).*\[4, 3\].*\[2, 3\]"):
         tt.ones(2, 3).expand(4, 3)
