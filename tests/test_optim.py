@@ -80,8 +80,19 @@ def test_adamw_matches_pytorch_step_for_step(kwargs, device):
     run_in_lockstep("AdamW", kwargs, device)
 
 
+RMSPROP_OPTIONS = [{}, {"lr": 0.001}, {"lr": 0.01, "alpha": 0.9, "eps": 1e-3}, {"lr": 0.01, "momentum": 0.9},
+                   {"lr": 0.01, "centered": True}, {"lr": 0.01, "weight_decay": 0.1}, {"lr": 0.01, "maximize": True},
+                   {"lr": 0.01, "alpha": 0.3, "centered": True, "momentum": 0.5, "weight_decay": 0.01}]
+
+
+@pytest.mark.parametrize("kwargs", RMSPROP_OPTIONS, ids=str)
+def test_rmsprop_matches_pytorch_step_for_step(kwargs, device):
+    run_in_lockstep("RMSprop", kwargs, device)
+
+
 @pytest.mark.parametrize("name, kwargs", [("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
-                                          ("Adam", {"lr": 0.01, "weight_decay": 0.01}), ("AdamW", {"lr": 0.01})])
+                                          ("Adam", {"lr": 0.01, "weight_decay": 0.01}), ("AdamW", {"lr": 0.01}),
+                                          ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.9})])
 def test_float64_parameters_stay_float64_and_match(name, kwargs):
     run_in_lockstep(name, kwargs, "cpu", dtype="float64")
 
@@ -177,6 +188,10 @@ def test_bad_hyperparameters_are_explained():
         optim.SGD(params, lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
         optim.Adam(params, betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="Invalid alpha value: -0.5"):
+        optim.RMSprop(params, alpha=-0.5)
+    with pytest.raises(ValueError, match="Invalid momentum value: -1"):
+        optim.RMSprop(params, momentum=-1)
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.Adam([])
     with pytest.raises(TypeError, match="iterable of Tensors"):
@@ -227,7 +242,8 @@ def test_live_tensors_stay_flat_over_1000_steps(name, kwargs):
 @pytest.mark.parametrize("name, kwargs", [
     ("SGD", {"lr": np.float64(0.1), "momentum": np.float64(0.9), "weight_decay": np.float64(0.01)}),
     ("Adam", {"lr": np.float64(0.01), "betas": (np.float64(0.9), np.float64(0.99)), "eps": np.float64(1e-8)}),
-    ("AdamW", {"lr": np.float64(0.01), "weight_decay": np.float64(0.1)})])
+    ("AdamW", {"lr": np.float64(0.01), "weight_decay": np.float64(0.1)}),
+    ("RMSprop", {"lr": np.float64(0.01), "alpha": np.float64(0.9), "momentum": np.float64(0.5), "centered": True})])
 def test_numpy_float64_hyperparameters_do_not_promote_float32_parameters(name, kwargs):
     model = nn.Linear(3, 2)
     opt = getattr(optim, name)(model.parameters(), **kwargs)
