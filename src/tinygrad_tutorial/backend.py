@@ -51,7 +51,8 @@ def _cupy_or_reason():
     try:
         import cupy
     except Exception as error:  # ImportError, or a broken CUDA install
-        return None, f"CuPy is not installed ({error}); install it with `pip install tinygrad-tutorial[cuda]`"
+        return None, (f"CuPy is not installed ({error}); install it with `pip install -e '.[cuda]'` "
+                      "in the repository (CUDA 12)")
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as error:  # no driver, no device
