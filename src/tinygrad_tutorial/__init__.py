@@ -11,6 +11,7 @@ package is laid out one concept per module, in the order the book teaches them:
 - ``random.py``   seeded random tensors
 - ``viz.py``      drawing the graph behind a tensor
 - ``nn``, ``optim``, ``utils.data``: layers, losses, optimizers and data loading
+- ``serialization.py`` ``save`` and ``load``: tensors and state_dicts to a file and back
 - ``jit.py``      tracing a function into a static graph (``jit.trace``)
 """
 from . import cuda
@@ -20,6 +21,7 @@ from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int1
 from .functions import *  # noqa: F401,F403  (exp, sum, relu, ...)
 from .functions import is_tensor, isclose
 from .gradcheck import gradcheck
+from .serialization import load, save
 from .random import (Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
                      randn, randn_like, randperm)
 from .tensor import (Size, Tensor, arange, as_tensor, cat, concatenate, empty, empty_like, eye, from_numpy, full,
