@@ -287,3 +287,32 @@ def test_type_converts_or_names_the_type(device):
     prefix = "torch.cuda." if device == "cuda" else "torch."
     assert x.type() == prefix + "BoolTensor" and x.float().type() == prefix + "FloatTensor"
     assert x.long().type() == prefix + "LongTensor"
+
+
+def test_set_default_device_places_created_tensors(device):
+    """``torch.set_default_device(device)`` (PyTorch's "Learning PyTorch with Examples" starts with it)."""
+    import tinygrad_tutorial.nn as nn
+
+    tt.set_default_device(device)
+    try:
+        assert tt.get_default_device() == tt.device(device)
+        made = [tt.zeros(2), tt.ones(2), tt.linspace(0, 1, 3), tt.arange(3), tt.randn(2), tt.rand(2),
+                tt.randint(0, 5, (2,)), tt.tensor([1.0, 2.0]), tt.tensor(np.ones(2)), tt.normal(0.0, 1.0, (2,)),
+                nn.Linear(2, 3).weight]
+        assert all(t.device == tt.device(device) for t in made), [t.device for t in made]
+        assert tt.zeros(2, device="cpu").device == tt.device("cpu")  # an explicit device still wins
+        assert tt.from_numpy(np.ones(2)).device == tt.device("cpu")  # shares NumPy's memory: stays on the CPU
+    finally:
+        tt.set_default_device(None)
+    assert tt.get_default_device() == tt.device("cpu") and tt.zeros(1).device == tt.device("cpu")
+    with pytest.raises(RuntimeError, match="Expected one of 'cpu', 'cuda'"):
+        tt.set_default_device("gpu")
+
+
+def test_accelerator_picks_cuda_only_when_there_is_one():
+    """The tutorials' ``torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"``."""
+    assert tt.accelerator.is_available() == tt.cuda.is_available()
+    assert tt.accelerator.device_count() == tt.cuda.device_count()
+    expected = "cuda" if tt.cuda.is_available() else None
+    current = tt.accelerator.current_accelerator()
+    assert (current.type if current is not None else None) == expected

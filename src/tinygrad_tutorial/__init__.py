@@ -14,7 +14,7 @@ package is laid out one concept per module, in the order the book teaches them:
 - ``serialization.py`` ``save`` and ``load``: tensors and state_dicts to a file and back
 - ``jit.py``      tracing a function into a static graph (``jit.trace``)
 """
-from . import cuda
+from . import accelerator, cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int16, int32, int64, uint8)
@@ -25,7 +25,8 @@ from .serialization import load, save
 from .random import (Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
                      randn, randn_like, randperm)
 from .tensor import (Size, Tensor, arange, as_tensor, cat, concatenate, empty, empty_like, eye, from_numpy, full,
-                     full_like, linspace, matmul, ones, ones_like, stack, tensor, where, zeros, zeros_like)
+                     full_like, get_default_device, linspace, matmul, ones, ones_like, set_default_device, stack,
+                     tensor, where, zeros, zeros_like)
 
 float = float32
 double = float64

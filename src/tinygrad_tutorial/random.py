@@ -6,7 +6,7 @@ when asked for there, so one seed gives the same values on every device.
 import numpy as np
 
 from . import dtypes as dt
-from .tensor import Tensor, _new, _shape_arg
+from .tensor import Tensor, _new, _shape_arg, get_default_device
 
 
 class Generator:
@@ -59,7 +59,7 @@ def _random(draw, size, dtype, device, requires_grad, generator):
     if not dtype.is_floating_point:
         raise TypeError(f"random floats can't be made with dtype {dtype}")
     host = draw(_shape_arg(size), generator=generator, dtype=dtype)
-    return Tensor(host).to(device=device or "cpu").requires_grad_(requires_grad)
+    return Tensor(host).to(device=device or get_default_device()).requires_grad_(requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
@@ -95,4 +95,5 @@ def randperm(n, dtype=None, device=None, generator=None):
 
 
 def normal(mean, std, size, generator=None, dtype=None, device=None):
-    return Tensor(normal_array(_shape_arg((size,)), mean, std, generator)).to(dtype or dt.float32, device=device)
+    return Tensor(normal_array(_shape_arg((size,)), mean, std, generator)).to(dtype or dt.float32,
+                                                                           device=device or get_default_device())

@@ -803,6 +803,20 @@ def _float_format(array):
 
 
 # ---------------------------------------------------------------- creation
+_default_device = backend.CPU  # where creation functions put a tensor when given no ``device``
+
+
+def set_default_device(device):
+    """Create tensors on ``device`` when no ``device=`` is given (``None`` goes back to the CPU),
+    as ``torch.set_default_device``: one line moves a whole script to the GPU."""
+    global _default_device
+    _default_device = backend.device(device if device is not None else "cpu")
+
+
+def get_default_device():
+    return _default_device
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor from a (nested) list, a number, a NumPy/CuPy array or another tensor (copied).
 
@@ -826,7 +840,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     if dtype is not None:
         array = array.astype(dt.to_dtype(dtype).numpy, copy=False)
     dt.from_numpy_dtype(array.dtype)  # rejects dtypes we do not support, naming them
-    dev = backend.device(device) if device is not None else backend.device_of(array)
+    if device is not None:
+        dev = backend.device(device)
+    else:  # a tensor's copy stays where it was; Python and NumPy data go to the default device
+        dev = backend.device_of(array) if isinstance(data, Tensor) or backend.is_gpu_array(data) else _default_device
     return Tensor(backend.to_device(array, dev), requires_grad=requires_grad)
 
 
@@ -846,7 +863,7 @@ def from_numpy(array):
 
 def _new(fill, size, dtype, device, requires_grad, default=dt.float32):
     """Make an array with ``fill(xp, shape, numpy_dtype)`` on ``device`` and wrap it."""
-    dev = backend.device(device or "cpu")
+    dev = backend.device(device) if device is not None else _default_device
     dtype = dt.to_dtype(dtype) if dtype is not None else default
     array = fill(backend.array_module(dev), _shape_arg(size), dtype.numpy)
     if dev.type == "cuda" and array.device.id != dev.index:
