@@ -167,7 +167,7 @@ def test_mha_errors():
         nn.MultiheadAttention(10, 3)
     mha = nn.MultiheadAttention(8, 2, batch_first=True)
     x = tt.randn(2, 3, 8)
-    with pytest.raises(RuntimeError, match=r"embed_dim 8 features, got shapes \(2, 3, 8\), \(2, 3, 6\)"):
+    with pytest.raises(RuntimeError, match=r"\(8, 8, 8\) features, got shapes \(2, 3, 8\), \(2, 3, 6\)"):
         mha(x, tt.randn(2, 3, 6), tt.randn(2, 3, 6))
     with pytest.raises(RuntimeError, match=r"attn_mask should have shape \(3, 3\), got \(3, 4\)"):
         mha(x, x, x, attn_mask=tt.zeros(3, 4))

@@ -93,7 +93,7 @@ def test_conv2d_module_init_shapes_and_torch_state_dict(device):
 
 def test_conv2d_errors_name_the_shapes():
     w = tt.randn(4, 3, 3, 3)
-    with pytest.raises(RuntimeError, match=r"expects input\[2, 5, 8, 8\] to have 3 channels, but got 5"):
+    with pytest.raises(RuntimeError, match=r"expected input\[2, 5, 8, 8\] to have 3 channels, but got 5"):
         F.conv2d(tt.randn(2, 5, 8, 8), w)
     with pytest.raises(RuntimeError, match=r"expected a 4-D input \(N, C, H, W\), got \(3, 8\)"):
         F.conv2d(tt.randn(3, 8), w)

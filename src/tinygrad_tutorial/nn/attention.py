@@ -12,11 +12,12 @@ import math
 
 from .. import backend
 from .. import dtypes as dt
-from ..tensor import Tensor, empty, zeros
+from ..tensor import Tensor, cat, empty, zeros
 from . import functional as F
 from . import init
 from .layers import Linear
 from .module import Module, Parameter
+from .padding import pad
 
 
 def attention_weights(query, key, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
@@ -68,31 +69,58 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 class MultiheadAttention(Module):
     """``num_heads`` attentions of size embed_dim / num_heads on learned projections of query, key and value.
 
-    The three input projections are stacked in one ``in_proj_weight`` (3·embed_dim, embed_dim), and the
-    heads' outputs are mixed by ``out_proj``, as in PyTorch. ``forward`` returns the output and the
-    attention weights (averaged over heads unless ``average_attn_weights=False``).
+    The three input projections are stacked in one ``in_proj_weight`` (3·embed_dim, embed_dim) when keys and
+    values have embed_dim features too; with other ``kdim``/``vdim`` they are separate, ``q_proj_weight``,
+    ``k_proj_weight`` and ``v_proj_weight``, as in PyTorch. The heads' outputs are mixed by ``out_proj``.
+    ``forward`` returns the output and the attention weights (averaged over heads unless
+    ``average_attn_weights=False``).
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, batch_first=False, device=None, dtype=None):
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
+                 kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
         super().__init__()
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
+                             f"num_heads={num_heads} instead")
         if embed_dim % num_heads:
             raise ValueError(f"embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})")
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
-        self.dropout, self.batch_first = dropout, batch_first
-        self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, device=device, dtype=dtype))
+        self.kdim = embed_dim if kdim is None else kdim
+        self.vdim = embed_dim if vdim is None else vdim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.dropout, self.batch_first, self.add_zero_attn = dropout, batch_first, add_zero_attn
+        projections = {"q_proj_weight": embed_dim, "k_proj_weight": self.kdim, "v_proj_weight": self.vdim}
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, device=device, dtype=dtype))
+            for name in projections:
+                self.register_parameter(name, None)
+        else:
+            for name, features in projections.items():
+                setattr(self, name, Parameter(empty(embed_dim, features, device=device, dtype=dtype)))
+            self.register_parameter("in_proj_weight", None)
         if bias:
             self.in_proj_bias = Parameter(empty(3 * embed_dim, device=device, dtype=dtype))
         else:
             self.register_parameter("in_proj_bias", None)
+        if add_bias_kv:  # one more learned key and value, which every query may attend to
+            self.bias_k = Parameter(empty(1, 1, embed_dim, device=device, dtype=dtype))
+            self.bias_v = Parameter(empty(1, 1, embed_dim, device=device, dtype=dtype))
+        else:
+            self.bias_k = self.bias_v = None
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
         self._reset_parameters()
 
     def _reset_parameters(self):
         """PyTorch's: Glorot-uniform input projections, zero biases; out_proj keeps Linear's weight init."""
-        init.xavier_uniform_(self.in_proj_weight)
+        for weight in (self.in_proj_weight, self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+            if weight is not None:
+                init.xavier_uniform_(weight)
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
@@ -106,13 +134,21 @@ class MultiheadAttention(Module):
         elif not self.batch_first:  # (L, N, E) -> (N, L, E)
             query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
         self._check_shapes(query, key, value)
-        n, length, _ = query.shape
-        q_weight, k_weight, v_weight = self._split(self.in_proj_weight)
+        (n, length, _), source_length = query.shape, key.shape[1]
+        q_weight, k_weight, v_weight = (self._split(self.in_proj_weight) if self._qkv_same_embed_dim else
+                                        (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight))
         q_bias, k_bias, v_bias = (None,) * 3 if self.in_proj_bias is None else self._split(self.in_proj_bias)
-        q = self._heads(F.linear(query, q_weight, q_bias))
-        k = self._heads(F.linear(key, k_weight, k_bias))
-        v = self._heads(F.linear(value, v_weight, v_bias))
-        mask = self._additive_mask(attn_mask, key_padding_mask, n, length, key.shape[1], q)
+        q, k, v = F.linear(query, q_weight, q_bias), F.linear(key, k_weight, k_bias), F.linear(value, v_weight, v_bias)
+        if self.bias_k is not None:
+            k = cat([k, self.bias_k.expand(n, 1, self.embed_dim)], 1)
+            v = cat([v, self.bias_v.expand(n, 1, self.embed_dim)], 1)
+        q, k, v = self._heads(q), self._heads(k), self._heads(v)
+        if self.add_zero_attn:  # a key and value of zeros: a query may attend "nowhere"
+            k = cat([k, zeros(n, self.num_heads, 1, self.head_dim, dtype=k.dtype, device=k.device)], 2)
+            v = cat([v, zeros(n, self.num_heads, 1, self.head_dim, dtype=v.dtype, device=v.device)], 2)
+        mask = self._additive_mask(attn_mask, key_padding_mask, n, length, source_length, q)
+        if mask is not None and k.shape[2] > source_length:  # every query may attend to the added keys
+            mask = pad(mask, (0, k.shape[2] - source_length))
         weights = attention_weights(q, k, mask, self.dropout if self.training else 0.0)  # (N, H, L, S)
         out = (weights @ v).transpose(1, 2).reshape(n, length, self.embed_dim)  # heads side by side again
         out = self.out_proj(out)
@@ -135,10 +171,10 @@ class MultiheadAttention(Module):
         return x.reshape(n, length, self.num_heads, self.head_dim).transpose(1, 2)
 
     def _check_shapes(self, query, key, value):
-        if query.shape[-1] != self.embed_dim or key.shape[-1] != self.embed_dim or value.shape[-1] != self.embed_dim:
-            raise RuntimeError(f"MultiheadAttention: expected query, key and value with embed_dim "
-                               f"{self.embed_dim} features, got shapes {tuple(query.shape)}, {tuple(key.shape)}, "
-                               f"{tuple(value.shape)}")
+        if (query.shape[-1], key.shape[-1], value.shape[-1]) != (self.embed_dim, self.kdim, self.vdim):
+            raise RuntimeError(f"MultiheadAttention: expected query, key and value with embed_dim, kdim and vdim "
+                               f"({self.embed_dim}, {self.kdim}, {self.vdim}) features, got shapes "
+                               f"{tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}")
         if key.shape[:2] != value.shape[:2] or key.shape[0] != query.shape[0]:
             raise RuntimeError(f"MultiheadAttention: key of shape {tuple(key.shape)} and value of shape "
                                f"{tuple(value.shape)} must have the same batch size and length, and the same batch "

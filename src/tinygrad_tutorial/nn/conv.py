@@ -1,18 +1,19 @@
-"""Convolution and max pooling on image batches of shape (N, C, H, W), by im2col.
+"""Convolution on image batches of shape (N, C, H, W), by im2col.
 
 A convolution slides a small kernel over the image and takes a dot product at
 every position. ``Im2Col`` copies every window the kernel visits into one column,
 so the whole convolution becomes one matrix product, weight @ columns, which is
-the operation BLAS and GPUs are fastest at. Max pooling reuses the same columns
-and takes the max of each one.
+the operation BLAS and GPUs are fastest at. Pooling (``pooling.py``) reuses the
+same columns and reduces each one.
 """
-import math
-
-from .. import backend, ops
+from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor, empty
 from . import init
 from .module import Module, Parameter
+from .padding import pad
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class Im2Col(Function):
@@ -84,55 +85,89 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return Im2Col.apply(input, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
-    """out[n, o] = Σ_c weight[o, c] ⋆ input[n, c] + bias[o], computed as weight @ im2col(input)."""
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """out[n, o] = Σ_c weight[o, c] ⋆ input[n, c] + bias[o], computed as weight @ im2col(input).
+
+    With ``groups`` = g the channels form g independent groups: output channel o sees only the C/g
+    input channels of its group, so the product is batched over the groups."""
     if isinstance(input, Tensor) and input.ndim == 3:  # one unbatched image (C, H, W)
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation).squeeze(0)
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     if weight.ndim != 4:
-        raise RuntimeError(f"conv2d: weight must be 4-D (out_channels, in_channels, kh, kw), got {tuple(weight.shape)}")
-    out_channels, in_channels, kh, kw = weight.shape
+        raise RuntimeError(f"conv2d: weight must be 4-D (out_channels, in_channels / groups, kh, kw), "
+                           f"got {tuple(weight.shape)}")
+    out_channels, _, kh, kw = weight.shape
+    padding, extra = (_string_padding(padding, (kh, kw), stride, dilation) if isinstance(padding, str)
+                      else (padding, (0, 0)))
     kernel_size, stride, padding, dilation = _windows(input, (kh, kw), stride, padding, dilation, "conv2d")
-    if input.shape[1] != in_channels:
-        raise RuntimeError(f"conv2d: weight of size {list(weight.shape)} expects input{list(input.shape)} to have "
-                           f"{in_channels} channels, but got {input.shape[1]} channels instead")
-    if input.dtype != weight.dtype:
-        raise RuntimeError(f"conv2d: input type ({input.dtype}) and weight type ({weight.dtype}) should be the same")
+    _check_weight(input, weight, bias, groups)
+    if extra != (0, 0):  # "same" with an even kernel: the odd row and column of zeros go last, as in PyTorch
+        input = pad(input, (0, extra[1], 0, extra[0]))
     n = input.shape[0]
     oh, ow = _output_size(input.shape[2:], kernel_size, stride, padding, dilation)
     cols = Im2Col.apply(input, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-    out = (weight.reshape(out_channels, -1) @ cols).reshape(n, out_channels, oh, ow)
+    cols = cols.reshape(n, groups, -1, oh * ow)  # rows run over channels first: each group's rows are adjacent
+    out = (weight.reshape(groups, out_channels // groups, -1) @ cols).reshape(n, out_channels, oh, ow)
     if bias is not None:
         out = out + bias.reshape(1, out_channels, 1, 1)
     return out
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
-    """The largest value in each window; its gradient goes to that one element (the first, on ties,
-    as PyTorch). Each channel is unfolded on its own, then reduced with ``max`` over the window."""
-    if isinstance(input, Tensor) and input.ndim == 3:
-        return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding, dilation).squeeze(0)
-    stride = kernel_size if stride is None else stride
-    kernel_size, stride, padding, dilation = _windows(input, kernel_size, stride, padding, dilation, "max_pool2d")
-    if any(2 * p > k for p, k in zip(padding, kernel_size)):
-        raise ValueError(f"max_pool2d: pad should be at most half of effective kernel size, but got "
-                         f"pad={padding} and kernel_size={kernel_size}")
-    n, c, h, w = input.shape
-    oh, ow = _output_size((h, w), kernel_size, stride, padding, dilation)
-    cols = Im2Col.apply(input.reshape(n * c, 1, h, w), kernel_size=kernel_size, stride=stride, padding=padding,
-                        dilation=dilation, fill=-math.inf)  # padding never wins the max
-    return ops.Max.apply(cols, axis=1, keepdim=False).reshape(n, c, oh, ow)
+def _string_padding(padding, kernel_size, stride, dilation, error=RuntimeError):
+    """padding="valid" is none; "same" keeps H and W: d·(k-1) in all, half before and the rest after.
+    Returns the padding on both sides and what the side after gets in addition."""
+    if padding not in ("valid", "same"):
+        raise error(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if _pair(stride, "stride") != (1, 1):
+        raise error("padding='same' is not supported for strided convolutions")
+    total = [d * (k - 1) for k, d in zip(kernel_size, _pair(dilation, "dilation"))]
+    return tuple(t // 2 for t in total), tuple(t - 2 * (t // 2) for t in total)
+
+
+def _check_weight(input, weight, bias, groups):
+    """PyTorch's checks of a convolution's groups, channels, dtype and bias, with its wording."""
+    if not isinstance(groups, int) or groups < 1:
+        raise RuntimeError(f"conv2d: non-positive groups is not supported, got groups={groups}")
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"conv2d: Given groups={groups}, expected weight to be divisible by {groups} at "
+                           f"dimension 0, but got weight of size {list(weight.shape)} instead")
+    if input.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"conv2d: Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
+                           f"{input.shape[1]} channels instead")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"conv2d: input type ({input.dtype}) and weight type ({weight.dtype}) should be the same")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"conv2d: Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional "
+                           f"with {weight.shape[0]} elements, but got bias of size {list(bias.shape)} instead")
 
 
 class Conv2d(Module):
-    """A bank of ``out_channels`` learned filters, each spanning all ``in_channels``."""
+    """A bank of ``out_channels`` learned filters, each spanning the in_channels / groups channels of its
+    group: all of them when groups=1, one each when groups == in_channels (a depthwise convolution).
+    ``padding_mode`` other than "zeros" pads with ``pad`` first, then convolves without padding."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True,
-                 device=None, dtype=None):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
         super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
+        if not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"groups must be a positive integer, got {groups!r}")
+        for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if channels % groups:
+                raise ValueError(f"{name} must be divisible by groups, got {name}={channels} and groups={groups}")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"padding_mode must be one of {PADDING_MODES}, but got padding_mode={padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride = _pair(kernel_size, "kernel_size"), _pair(stride, "stride")
-        self.padding, self.dilation = _pair(padding, "padding"), _pair(dilation, "dilation")
-        self.weight = Parameter(empty((out_channels, in_channels) + self.kernel_size, device=device, dtype=dtype))
+        self.dilation, self.padding_mode = _pair(dilation, "dilation"), padding_mode
+        if isinstance(padding, str):
+            _string_padding(padding, self.kernel_size, self.stride, self.dilation, error=ValueError)
+            self.padding = padding
+        else:
+            self.padding = _pair(padding, "padding")
+        self.weight = Parameter(empty((out_channels, in_channels // groups) + self.kernel_size, device=device,
+                                      dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
         else:
@@ -140,11 +175,20 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """PyTorch's default: U(-1/√fan_in, 1/√fan_in) for the weight and the bias, fan_in = C·kh·kw."""
+        """PyTorch's default: U(-1/√fan_in, 1/√fan_in) for the weight and the bias, fan_in = C/groups·kh·kw."""
         init.fan_in_uniform_(self.weight, self.bias)
 
     def forward(self, input):
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        if self.padding_mode == "zeros":
+            return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        padded = pad(input, self._pad_amounts(), mode=self.padding_mode)
+        return conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+    def _pad_amounts(self):
+        """The padding as ``pad`` takes it: (left, right, top, bottom)."""
+        (ph, pw), (eh, ew) = (_string_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+                              if isinstance(self.padding, str) else (self.padding, (0, 0)))
+        return pw, pw + ew, ph, ph + eh
 
     def extra_repr(self):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -152,18 +196,7 @@ class Conv2d(Module):
             text += f", padding={self.padding}"
         if self.dilation != (1, 1):
             text += f", dilation={self.dilation}"
-        return text + ("" if self.bias is not None else ", bias=False")
-
-
-class MaxPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1):
-        super().__init__()
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
-        self.padding, self.dilation = padding, dilation
-
-    def forward(self, input):
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation)
-
-    def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode=False")
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        text += "" if self.bias is not None else ", bias=False"
+        return text + ("" if self.padding_mode == "zeros" else f", padding_mode={self.padding_mode}")
