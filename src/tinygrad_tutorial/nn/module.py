@@ -3,9 +3,14 @@
 Assigning ``self.fc1 = Linear(2, 5)`` inside ``__init__`` is all it takes to register
 a submodule: ``__setattr__`` sorts every value into parameters, buffers, submodules
 or plain attributes. Everything else (``parameters()``, ``state_dict()``, ``train()``,
-``to(device)``) walks that tree.
+``to(device)``) walks that tree. Calling a module runs ``forward``, with any hooks
+registered on it before and after. ``ModuleDict``, ``ParameterList`` and ``ParameterDict``
+hold modules or parameters by key or position, registered under those names.
 """
+import itertools
+import weakref
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -37,12 +42,41 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if self._forward_pre_hooks or self._forward_hooks:
+            return self._call_with_hooks(args, kwargs)
+        return self.forward(*args, **kwargs)  # the common case: one test, then forward
+
+    # ------------------------------------------------------------ hooks
+    def _call_with_hooks(self, args, kwargs):
+        """PyTorch's order: each pre-hook may replace the positional arguments, ``forward`` runs,
+        then each forward hook sees them with the output, and may replace the output."""
+        for hook in tuple(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook, *, prepend=False):
+        """Call ``hook(module, args)`` before every ``forward``; if it returns something, that
+        (a tuple, or one value) becomes the positional arguments. Returns a handle: ``.remove()``."""
+        return RemovableHandle(self._forward_pre_hooks, hook, prepend)
+
+    def register_forward_hook(self, hook, *, prepend=False):
+        """Call ``hook(module, args, output)`` after every ``forward``; if it returns something,
+        that replaces the output. Returns a handle: ``.remove()``."""
+        return RemovableHandle(self._forward_hooks, hook, prepend)
 
     # ------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -104,8 +138,8 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
                             "(nn.Parameter or None required)")
-        self._check_new_name(name, "parameter")
-        self._forget(name)
+        self._check_new_name(name, "parameter", self._parameters)
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -113,8 +147,8 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None "
                             "required)")
-        self._check_new_name(name, "buffer")
-        self._forget(name)
+        self._check_new_name(name, "buffer", self._buffers)
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
@@ -122,17 +156,19 @@ class Module:
     def add_module(self, name, module):
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._check_new_name(name, "module")
-        self._forget(name)
+        self._check_new_name(name, "module", self._modules)
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module
 
-    def _check_new_name(self, name, what):
+    def _check_new_name(self, name, what, registry):
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot register a {what} before Module.__init__() call")
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"{what} name must be a non-empty string without '.', got {name!r}")
+        if hasattr(self, name) and name not in registry:  # e.g. a ModuleDict key "keys" would hide the method
+            raise KeyError(f"attribute '{name}' already exists")
 
     # ------------------------------------------------------------ walking the tree
     def named_modules(self, memo=None, prefix=""):
@@ -342,6 +378,31 @@ class Module:
         return f"{type(self).__name__}(" + ("\n  " + "\n  ".join(lines) + "\n" if lines else "") + ")"
 
 
+class RemovableHandle:
+    """What ``register_forward_hook`` and ``register_forward_pre_hook`` return: ``remove()`` takes
+    the hook off again (so does leaving a ``with handle:`` block)."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks, hook, prepend=False):
+        self.hooks = weakref.ref(hooks)  # the module's dict of hooks; a handle must not keep it alive
+        self.id = next(RemovableHandle._ids)
+        hooks[self.id] = hook
+        if prepend:
+            hooks.move_to_end(self.id, last=False)
+
+    def remove(self):
+        hooks = self.hooks()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
+
+
 class IncompatibleKeys(tuple):
     """``load_state_dict``'s result: ``(missing_keys, unexpected_keys)``, also as attributes."""
 
@@ -430,3 +491,206 @@ def _checked_index(index, length, what):
     if not -length <= index < length:
         raise IndexError(f"index {index} is out of range for {what} of length {length}")
     return index % length
+
+
+class ModuleDict(Module):
+    """Modules by name, in insertion order; the name is the key in ``state_dict()``
+    (``layers.encoder.weight``). Reads like a dict: ``d[key]``, ``keys()``, ``items()``, ``update``."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def clear(self):
+        self._modules.clear()
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def update(self, modules):
+        """Add (or replace) modules from a mapping or from ``(key, module)`` pairs, in their order."""
+        for key, module in _pairs(modules, "ModuleDict", sort_plain_dicts=False):
+            self[key] = module
+
+
+class ParameterList(Module):
+    """Parameters by position, registered as ``0``, ``1``, ...; a tensor put in becomes a Parameter."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        object.__setattr__(self, "_size", 0)
+        if values is not None:
+            self.extend(values)
+
+    def __len__(self):
+        return self._size
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(self[i] for i in range(*index.indices(len(self))))
+        return getattr(self, str(_checked_index(index, len(self), "ParameterList")))
+
+    def __setitem__(self, index, value):
+        setattr(self, str(_checked_index(index, len(self), "ParameterList")), _as_parameter(value))
+
+    def append(self, value):
+        object.__setattr__(self, "_size", self._size + 1)
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values):
+        if isinstance(values, Tensor) or not isinstance(values, Iterable):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got "
+                            f"{type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    __iadd__ = extend
+
+    def extra_repr(self):
+        return "\n".join(_entry_line(i, value, lambda t: repr(t.dtype)) for i, value in enumerate(self))
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """Parameters by name, in insertion order; a tensor put in becomes a Parameter. As in PyTorch,
+    ``update`` with a plain ``dict`` adds its keys in sorted order (an OrderedDict keeps its order)."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        object.__setattr__(self, "_keys", {})
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return getattr(self, _string_key(key))
+
+    def __setitem__(self, key, value):
+        self._keys[_string_key(key)] = None
+        setattr(self, key, _as_parameter(value))
+
+    def __delitem__(self, key):
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __contains__(self, key):
+        return key in self._keys
+
+    def keys(self):
+        return self._keys.keys()
+
+    def values(self):
+        return (self[key] for key in self._keys)
+
+    def items(self):
+        return ((key, self[key]) for key in self._keys)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self):
+        for key in list(self._keys):
+            del self[key]
+
+    def update(self, parameters):
+        for key, value in _pairs(parameters, "ParameterDict", sort_plain_dicts=True):
+            self[key] = value
+
+    def extra_repr(self):
+        return "\n".join(_entry_line(key, value, _legacy_type_name) for key, value in self.items())
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called.")
+
+
+def _pairs(items, what, sort_plain_dicts):
+    """``(key, value)`` pairs from a mapping or an iterable of pairs, with PyTorch's errors."""
+    if not isinstance(items, Iterable):
+        raise TypeError(f"{what}.update should be called with an iterable of key/value pairs, but got "
+                        f"{type(items).__name__}")
+    if isinstance(items, (Mapping, ModuleDict, ParameterDict)):
+        plain = sort_plain_dicts and isinstance(items, Mapping) and not isinstance(items, OrderedDict)
+        return sorted(items.items()) if plain else list(items.items())
+    pairs = []
+    for j, pair in enumerate(items):
+        if not isinstance(pair, Iterable):
+            raise TypeError(f"{what} update sequence element #{j} should be Iterable; is {type(pair).__name__}")
+        if len(pair) != 2:
+            raise ValueError(f"{what} update sequence element #{j} has length {len(pair)}; 2 is required")
+        pairs.append(tuple(pair))
+    return pairs
+
+
+def _as_parameter(value):
+    return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) else value
+
+
+def _string_key(key):
+    if not isinstance(key, str):
+        raise TypeError(f"Index given to ParameterDict cannot be used as a key as it is not a string (type is "
+                        f"'{type(key).__name__}')")
+    return key
+
+
+def _entry_line(key, value, type_text):
+    """One line of a ParameterList's or ParameterDict's repr, in PyTorch's words."""
+    if not isinstance(value, Tensor):
+        return f"  ({key}): Object of type: {type(value).__name__}"
+    size = "x".join(str(n) for n in value.shape)
+    where = f" ({value.device})" if value.device.type == "cuda" else ""
+    kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    return f"  ({key}): {kind} containing: [{type_text(value)} of size {size}{where}]"
+
+
+def _legacy_type_name(tensor):
+    """PyTorch's old tensor type names (``torch.FloatTensor``), which ParameterDict's repr still uses."""
+    name = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[tensor.dtype.name]
+    return f"tinygrad_tutorial.{'cuda.' if tensor.is_cuda else ''}{name}Tensor"
