@@ -149,3 +149,119 @@ def test_small_cnn_matches_torch_end_to_end(device):
     t_loss.backward()
     for (name, p), t_p in zip(ours.named_parameters(), theirs.parameters()):
         assert_close(p.grad, t_p.grad, rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------- groups, padding="same"/"valid", padding_mode
+DTYPES = [(np.float32, tt.float32, 1e-4), (np.float64, tt.float64, 1e-10)]
+
+
+@pytest.mark.parametrize("np_dtype, dtype, tol", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("groups, kernel, options", [
+    (2, (3, 3), {}), (2, (3, 2), {"padding": "same"}), (4, (3, 3), {"padding": "same", "dilation": 2}),
+    (4, (2, 2), {"padding": "valid", "stride": 2}), (1, (2, 3), {"padding": "same", "dilation": (2, 1)}),
+    (2, (3, 2), {"padding": (2, 1), "stride": (1, 2), "dilation": (1, 2)})],
+    ids=["groups2", "same_even_kernel", "depthwise_same_dilated", "depthwise_valid_strided", "same_dilated",
+         "groups2_asymmetric"])
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")  # torch's note on its speed
+def test_grouped_and_same_conv2d_match_torch(device, np_dtype, dtype, tol, groups, kernel, options):
+    rng = np.random.default_rng(2)
+    x, t_x = ours_and_torch(rng.standard_normal((2, 4, 7, 6)).astype(np_dtype), device)
+    w, t_w = ours_and_torch(rng.standard_normal((8, 4 // groups) + kernel).astype(np_dtype), device)
+    b, t_b = ours_and_torch(rng.standard_normal(8).astype(np_dtype), device)
+    out = F.conv2d(x, w, b, groups=groups, **options)
+    t_out = torch.nn.functional.conv2d(t_x, t_w, t_b, groups=groups, **options)
+    assert_close(out, t_out, rtol=tol, atol=tol)
+    if options.get("padding") == "same":
+        assert out.shape[2:] == x.shape[2:]
+    assert out.dtype == dtype
+    direction = np.random.default_rng(1).standard_normal(tuple(t_out.shape)).astype(np_dtype)
+    out.backward(tt.tensor(direction, device=device))
+    t_out.backward(torch.tensor(direction))
+    for ours, theirs in [(x, t_x), (w, t_w), (b, t_b)]:
+        assert_close(ours.grad, theirs.grad, rtol=tol, atol=tol)
+        assert ours.grad.dtype == dtype and ours.grad.device == ours.device
+
+
+def test_grouped_conv2d_gradcheck(device):
+    rng = np.random.default_rng(3)
+    x = tt.tensor(rng.standard_normal((2, 4, 5, 4)), device=device, requires_grad=True)
+    w = tt.tensor(rng.standard_normal((6, 2, 2, 3)), device=device, requires_grad=True)
+    b = tt.tensor(rng.standard_normal(6), device=device, requires_grad=True)
+    assert tt.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding="same", groups=2), (x, w, b))
+    depthwise = tt.tensor(rng.standard_normal((4, 1, 3, 3)), device=device, requires_grad=True)
+    assert tt.gradcheck(lambda x, w: F.conv2d(x, w, stride=2, padding=1, groups=4), (x, depthwise))
+
+
+def test_grouped_conv2d_is_one_convolution_per_group(device):
+    """groups=2 is the same as two convolutions side by side, each on its half of the channels."""
+    rng = np.random.default_rng(4)
+    x = tt.tensor(rng.standard_normal((2, 4, 6, 6)).astype(np.float32), device=device)
+    w = tt.tensor(rng.standard_normal((6, 2, 3, 3)).astype(np.float32), device=device)
+    halves = tt.cat([F.conv2d(x[:, :2], w[:3]), F.conv2d(x[:, 2:], w[3:])], 1)
+    np.testing.assert_allclose(F.conv2d(x, w, groups=2).cpu().numpy(), halves.cpu().numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("padding", [1, (2, 1), "same", "valid"])
+def test_conv2d_module_padding_modes_load_torch_state_dict(device, padding_mode, padding):
+    torch.manual_seed(0)
+    reference = torch.nn.Conv2d(4, 6, (3, 2), padding=padding, padding_mode=padding_mode, groups=2, dilation=(1, 2))
+    conv = nn.Conv2d(4, 6, (3, 2), padding=padding, padding_mode=padding_mode, groups=2, dilation=(1, 2)).to(device)
+    conv.load_state_dict({k: tt.tensor(v.detach().numpy()) for k, v in reference.state_dict().items()})
+    x, t_x = ours_and_torch(np.random.default_rng(5).standard_normal((2, 4, 7, 6)).astype(np.float32), device)
+    out, t_out = conv(x), reference(t_x)
+    assert_close(out, t_out)
+    assert repr(conv) == repr(reference)
+    backward_both(out, t_out)
+    assert_close(x.grad, t_x.grad, rtol=1e-4, atol=1e-4)  # the padded border sends gradients back inside
+    assert_close(conv.weight.grad, reference.weight.grad, rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_module_padding_mode_gradcheck(device):
+    conv = nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect", groups=2).double().to(device)
+    x = tt.tensor(np.random.default_rng(6).standard_normal((1, 2, 4, 5)), device=device, requires_grad=True)
+    assert tt.gradcheck(conv, (x,))
+
+
+def test_depthwise_conv2d_module_shapes_and_init(device):
+    conv = nn.Conv2d(8, 16, kernel_size=3, groups=8).to(device)
+    reference = torch.nn.Conv2d(8, 16, kernel_size=3, groups=8)
+    assert conv.weight.shape == tuple(reference.weight.shape) == (16, 1, 3, 3)
+    bound = 1 / math.sqrt(1 * 3 * 3)  # fan_in counts only the in_channels / groups channels each filter sees
+    for p in (conv.weight, conv.bias):
+        values = p.detach().cpu().numpy()
+        assert values.min() >= -bound and values.max() <= bound and values.std() > bound / 3
+        assert p.dtype == tt.float32
+    assert repr(conv) == repr(reference)
+
+
+def test_conv2d_group_and_padding_errors():
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups, got in_channels=3 and groups=2"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="out_channels must be divisible by groups, got out_channels=3 and groups=2"):
+        nn.Conv2d(4, 3, 3, groups=2)
+    with pytest.raises(ValueError, match="groups must be a positive integer"):
+        nn.Conv2d(4, 4, 3, groups=0)
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        nn.Conv2d(4, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="Invalid padding string 'full'"):
+        nn.Conv2d(4, 4, 3, padding="full")
+    with pytest.raises(ValueError, match="padding_mode must be one of .* but got padding_mode='mirror'"):
+        nn.Conv2d(4, 4, 3, padding_mode="mirror")
+    x = tt.randn(2, 4, 5, 5)
+    with pytest.raises(RuntimeError, match=r"Given groups=2, weight of size \[4, 3, 3, 3\], expected "
+                                           r"input\[2, 4, 5, 5\] to have 6 channels, but got 4 channels instead"):
+        F.conv2d(x, tt.randn(4, 3, 3, 3), groups=2)
+    with pytest.raises(RuntimeError, match=r"expected weight to be divisible by 2 at dimension 0, but got weight "
+                                           r"of size \[3, 2, 3, 3\]"):
+        F.conv2d(x, tt.randn(3, 2, 3, 3), groups=2)
+    with pytest.raises(RuntimeError, match="non-positive groups is not supported"):
+        F.conv2d(x, tt.randn(4, 4, 3, 3), groups=0)
+    with pytest.raises(RuntimeError, match="padding='same' is not supported for strided convolutions"):
+        F.conv2d(x, tt.randn(4, 4, 3, 3), padding="same", stride=2)
+    with pytest.raises(RuntimeError, match=r"expected bias to be 1-dimensional with 4 elements, but got bias "
+                                           r"of size \[3\]"):
+        F.conv2d(x, tt.randn(4, 4, 3, 3), tt.randn(3))
+    with pytest.raises(RuntimeError, match=r"Padding size should be less than the corresponding input dimension, but "
+                                           r"got: padding \(5, 5\) at dimension 3 of input \[2, 4, 5, 5\]"):
+        nn.Conv2d(4, 4, 3, padding=5, padding_mode="reflect")(x)
