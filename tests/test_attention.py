@@ -212,3 +212,84 @@ def test_self_attention_block_matches_torch(device):
     t_loss.backward()
     for (name, p), t_p in zip(ours.named_parameters(), theirs.parameters()):
         assert_close(p.grad, t_p.grad, rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------- kdim / vdim, add_bias_kv, add_zero_attn
+MHA_VARIANTS = [dict(kdim=6, vdim=5), dict(add_bias_kv=True), dict(add_zero_attn=True),
+                dict(kdim=6, vdim=5, add_bias_kv=True, add_zero_attn=True, bias=False)]
+MHA_IDS = ["kdim_vdim", "bias_kv", "zero_attn", "all_no_bias"]
+
+
+@pytest.mark.parametrize("options", MHA_VARIANTS, ids=MHA_IDS)
+def test_mha_variants_have_torch_state_dict(options):
+    ours, theirs = nn.MultiheadAttention(8, 2, **options), torch.nn.MultiheadAttention(8, 2, **options)
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == \
+        {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # same order, so positional zips line up too
+    separate = "kdim" in options
+    assert (ours.in_proj_weight is None) == (theirs.in_proj_weight is None) == separate
+    assert ours._qkv_same_embed_dim == theirs._qkv_same_embed_dim == (not separate)
+    if separate:  # each projection Glorot-uniform on its own (fan_in = kdim for the keys)
+        bound = np.sqrt(6 / (8 + 6))
+        weight = ours.k_proj_weight.detach().numpy()
+        assert weight.shape == (8, 6) and weight.min() >= -bound and weight.max() <= bound
+    assert nn.MultiheadAttention(8, 2, kdim=8, vdim=8).in_proj_weight is not None  # the same sizes stay stacked
+
+
+@pytest.mark.parametrize("np_dtype, dtype, tol", [(np.float32, tt.float32, 1e-4), (np.float64, tt.float64, 1e-10)],
+                         ids=["float32", "float64"])
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("options", MHA_VARIANTS, ids=MHA_IDS)
+def test_mha_variants_load_torch_state_dict_and_match(device, options, batch_first, np_dtype, dtype, tol):
+    torch.manual_seed(0)
+    theirs = torch.nn.MultiheadAttention(8, 2, batch_first=batch_first, dtype=getattr(torch, np.dtype(np_dtype).name),
+                                         **options)
+    ours = nn.MultiheadAttention(8, 2, batch_first=batch_first, dtype=dtype, **options).to(device)
+    ours.load_state_dict({k: tt.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(10)
+    kdim, vdim = options.get("kdim", 8), options.get("vdim", 8)
+    arrays = [rng.standard_normal((3, length, features)).astype(np_dtype)
+              for length, features in [(4, 8), (5, kdim), (5, vdim)]]
+    if not batch_first:  # (L, N, E)
+        arrays = [a.transpose(1, 0, 2).copy() for a in arrays]
+    ours_in, theirs_in = zip(*(both(a, device, requires_grad=True) for a in arrays))
+    padding = rng.random((3, 5)) > 0.6  # True: a padded key
+    padding[:, 0] = False
+    attn_mask = rng.random((4, 5)) > 0.8  # True: may not attend
+    out, weights = ours(*ours_in, key_padding_mask=tt.tensor(padding, device=device),
+                        attn_mask=tt.tensor(attn_mask, device=device), average_attn_weights=False)
+    t_out, t_weights = theirs(*theirs_in, key_padding_mask=torch.tensor(padding), attn_mask=torch.tensor(attn_mask),
+                              average_attn_weights=False)
+    assert_close(out, t_out, rtol=tol, atol=tol)
+    assert_close(weights, t_weights, rtol=tol, atol=tol)  # (N, H, L, S + added keys)
+    assert out.dtype == weights.dtype == dtype
+    direction = np.random.default_rng(1).standard_normal(tuple(t_out.shape)).astype(np_dtype)
+    (out * tt.tensor(direction, device=device)).sum().backward()
+    (t_out * torch.tensor(direction)).sum().backward()
+    for x, t_x in zip(ours_in, theirs_in):
+        assert_close(x.grad, t_x.grad, rtol=tol, atol=tol)
+    for (name, p), t_p in zip(ours.named_parameters(), theirs.parameters()):
+        assert_close(p.grad, t_p.grad, rtol=tol, atol=tol)
+        assert p.grad.dtype == dtype
+    no_weights, none = ours(*ours_in, need_weights=False)
+    assert none is None and no_weights.shape == out.shape
+
+
+def test_mha_kdim_vdim_gradcheck(device):
+    mha = nn.MultiheadAttention(4, 2, kdim=3, vdim=5, add_bias_kv=True, batch_first=True).double().to(device)
+    rng = np.random.default_rng(11)
+    q, k, v = (tt.tensor(rng.standard_normal(shape), device=device, requires_grad=True)
+               for shape in [(2, 3, 4), (2, 2, 3), (2, 2, 5)])
+    padding = tt.tensor([[False, True], [False, False]], device=device)
+    assert tt.gradcheck(lambda q, k, v: mha(q, k, v, key_padding_mask=padding)[0], (q, k, v))
+
+
+def test_mha_kdim_errors():
+    mha = nn.MultiheadAttention(8, 2, kdim=6, vdim=5, batch_first=True)
+    with pytest.raises(RuntimeError, match=r"\(8, 6, 5\) features, got shapes \(2, 3, 8\), \(2, 4, 8\), \(2, 4, 5\)"):
+        mha(tt.randn(2, 3, 8), tt.randn(2, 4, 8), tt.randn(2, 4, 5))
+    with pytest.raises(ValueError, match="embed_dim and num_heads must be greater than 0"):
+        nn.MultiheadAttention(8, 0)
+    stacked = nn.MultiheadAttention(8, 2).state_dict()
+    with pytest.raises(RuntimeError, match="in_proj_weight"):  # a stacked state_dict does not fit separate weights
+        mha.load_state_dict(stacked)
