@@ -280,3 +280,20 @@ def test_reprs_match_torch():
         expected = repr(theirs).replace("torch.", "tinygrad_tutorial.")
         expected = expected.replace("MulBackward0", "MulBackward").replace("SumBackward0", "SumBackward")
         assert repr(ours) == expected
+
+
+def test_reprs_wrap_and_summarize_like_torch():
+    """80-column rows, the number format chosen from the values shown (a summarized tensor's corners),
+    and a grad_fn moved to its own line when it does not fit: PyTorch's "Build the Neural Network"
+    tutorial prints such tensors."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((3, 20)), rng.standard_normal((2, 784)) * 0.03, rng.standard_normal(2000),
+              rng.standard_normal((4, 5, 6)), rng.standard_normal((50, 50, 3)), rng.standard_normal((1, 1001)),
+              rng.integers(-1000, 1000, (12, 40)), np.abs(rng.standard_normal((3, 10)))]
+    for array in arrays:
+        array = array.astype(np.float32) if array.dtype.kind == "f" else array
+        for requires_grad in (False, True) if array.dtype.kind == "f" else (False,):
+            ours, theirs = tt.tensor(array, requires_grad=requires_grad), torch.tensor(array, requires_grad=requires_grad)
+            for a, b in ((ours, theirs), (ours[:2], theirs[:2])):
+                expected = repr(b).replace("torch.", "tinygrad_tutorial.").replace("SliceBackward0", "GetItemBackward")
+                assert repr(a) == expected

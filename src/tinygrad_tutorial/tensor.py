@@ -115,6 +115,13 @@ class Tensor:
         if self.grad_fn is not None:
             autograd.retain_grad(self)
 
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with this tensor's gradient during ``backward()``, once it is complete; a tensor
+        the hook returns replaces the gradient. ``handle.remove()`` on the returned handle unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        return autograd.register_hook(self, hook)
+
     @property
     def _version(self):
         """How many times this tensor's memory was written in place (PyTorch's ``x._version``).
@@ -764,19 +771,20 @@ def _array_index(index, x):
     return tuple(converted), advanced
 
 
+_LINE_WIDTH, _THRESHOLD, _EDGE_ITEMS = 80, 1000, 3  # PyTorch's print options
+
+
 def format_tensor(t):
-    """``tensor([[1., 2.]], requires_grad=True)``, as PyTorch prints it."""
+    """``tensor([[1., 2.]], requires_grad=True)``, laid out as PyTorch prints it."""
     array = backend.to_device(t.array, backend.CPU)
-    options = dict(separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
-    if array.dtype.kind == "f" and array.size:
-        number = _float_format(array)
-        padded = array[np.isfinite(array) & (array != 0)]  # torch pads to these; nan, inf and 0 don't widen
-        width = max((len(number(v)) for v in padded.flat), default=1)
-        options["formatter"] = {"float_kind": lambda v: number(v).rjust(width)}
-    if array.ndim:
-        body = np.array2string(array, **options).replace(", ...,", ",  ...,")  # torch's in-row ellipsis
+    summarize = array.size > _THRESHOLD  # then only the first and last 3 along each dimension are shown...
+    value, width = _value_format(_summarized(array) if summarize else array)  # ...and only they set the format
+    if array.size == 0:
+        body = "[]"
+    elif array.ndim == 0:
+        body = value(array.item()).strip()
     else:
-        body = options["formatter"]["float_kind"](array.item()) if "formatter" in options else repr(array.item())
+        body = _format_rows(array, value, width, len("tensor("), summarize)
     extras = []
     if t.device.type != "cpu":
         extras.append(f"device='{t.device}'")
@@ -788,7 +796,47 @@ def format_tensor(t):
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         extras.append("requires_grad=True")
-    return "tensor(" + ", ".join([body] + extras) + ")"
+    text = "tensor(" + body
+    for extra in extras:  # on the last line while it fits in 80 columns, else on a new line
+        last_line = len(text) - text.rfind("\n") + 1
+        text += (", " if last_line + len(extra) + 2 <= _LINE_WIDTH else ",\n" + " " * len("tensor(")) + extra
+    return text + ")"
+
+
+def _summarized(array):
+    """The corners PyTorch shows of a large array: the first and last 3 entries along each dimension."""
+    corners = list(range(_EDGE_ITEMS)) + list(range(-_EDGE_ITEMS, 0))
+    for axis, size in enumerate(array.shape):
+        if size > 2 * _EDGE_ITEMS:
+            array = array.take(corners, axis=axis)
+    return array
+
+
+def _value_format(array):
+    """How each value is written, right-aligned to a common width: (function, width)."""
+    if array.dtype.kind == "f" and array.size:
+        number = _float_format(array)
+        padded = array[np.isfinite(array) & (array != 0)]  # torch pads to these; nan, inf and 0 don't widen
+    else:
+        number, padded = str, array
+    width = max((len(number(v)) for v in padded.flat), default=1)
+    return (lambda v: number(v).rjust(width)), width
+
+
+def _format_rows(array, value, width, indent, summarize):
+    """Nested brackets; a row holds as many values as fit in 80 columns; ``...`` stands for hidden entries."""
+    hide = summarize and len(array) > 2 * _EDGE_ITEMS
+    if array.ndim == 1:
+        items = [value(v) for v in (array[:_EDGE_ITEMS] if hide else array)]
+        if hide:
+            items += [" ..."] + [value(v) for v in array[-_EDGE_ITEMS:]]
+        per_line = max(1, (_LINE_WIDTH - indent) // (width + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = [_format_rows(row, value, width, indent + 1, summarize) for row in (array[:_EDGE_ITEMS] if hide else array)]
+    if hide:
+        rows += ["..."] + [_format_rows(row, value, width, indent + 1, summarize) for row in array[-_EDGE_ITEMS:]]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
 
 
 def _float_format(array):
