@@ -297,3 +297,27 @@ def test_reprs_wrap_and_summarize_like_torch():
             for a, b in ((ours, theirs), (ours[:2], theirs[:2])):
                 expected = repr(b).replace("torch.", "tinygrad_tutorial.").replace("SliceBackward0", "GetItemBackward")
                 assert repr(a) == expected
+
+
+def test_out_argument_writes_into_the_given_tensor_as_torch():
+    """The "Tensors" tutorial's ``torch.matmul(tensor, tensor.T, out=y3)`` and ``torch.mul(tensor, tensor, out=z3)``."""
+    array = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    for name, args in [("matmul", lambda m, t: (t, t.T)), ("mul", lambda m, t: (t, t)), ("add", lambda m, t: (t, 2)),
+                       ("exp", lambda m, t: (t,)), ("sum", lambda m, t: (t, 1)), ("gt", lambda m, t: (t, 0.0))]:
+        results = []
+        for m in (tt, torch):
+            t = m.tensor(array)
+            expected = getattr(m, name)(*args(m, t))
+            out = m.zeros(tuple(expected.shape), dtype=expected.dtype)
+            memory = out.numpy()
+            assert getattr(m, name)(*args(m, t), out=out) is out
+            results.append(memory.copy())  # written in place: the memory seen before the call holds the result
+        np.testing.assert_allclose(results[0], results[1], rtol=1e-6, err_msg=name)
+    x = tt.ones(2, 2)
+    assert tt.mul(x, x, out=tt.zeros(2, 2, dtype=tt.float64)).dtype == tt.float64  # float32 fits in float64
+    with pytest.raises(RuntimeError, match="result type tinygrad_tutorial.float32 can't be cast to the desired"):
+        tt.mul(x, x, out=tt.zeros(2, 2, dtype=tt.int64))
+    with pytest.raises(RuntimeError, match=r"out= has shape \(3,\) but the result has shape \(2, 2\)"):
+        tt.mul(x, x, out=tt.zeros(3))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        tt.mul(x.requires_grad_(), x, out=tt.zeros(2, 2))

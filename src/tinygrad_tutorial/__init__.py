@@ -18,15 +18,15 @@ from . import accelerator, cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int16, int32, int64, uint8)
-from .functions import *  # noqa: F401,F403  (exp, sum, relu, ...)
+from .functions import *  # noqa: F401,F403  (exp, sum, relu, matmul, ...)
 from .functions import is_tensor, isclose
 from .gradcheck import gradcheck
 from .random import (Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
                      randn, randn_like, randperm)
 from .serialization import load, save
 from .tensor import (Size, Tensor, arange, as_tensor, cat, concatenate, empty, empty_like, eye, from_numpy, full,
-                     full_like, get_default_device, linspace, matmul, ones, ones_like, set_default_device, stack,
-                     tensor, where, zeros, zeros_like)
+                     full_like, get_default_device, linspace, ones, ones_like, set_default_device, stack, tensor,
+                     where, zeros, zeros_like)
 
 float = float32
 double = float64

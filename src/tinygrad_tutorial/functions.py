@@ -1,5 +1,6 @@
 """PyTorch's top-level functions (``torch.exp(x)``, ``torch.sum(x, dim=1)``, ...),
 each a thin wrapper around the Tensor method of the same name."""
+from . import dtypes as dt
 from .tensor import Tensor, _as_tensor
 
 
@@ -14,16 +15,45 @@ def _method(name):
     return function
 
 
-exp, log, sqrt, abs, tanh, sigmoid, relu = map(_method, ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"))
-sin, cos = map(_method, ("sin", "cos"))
-clamp, clip, square, neg = map(_method, ("clamp", "clip", "square", "neg"))
-sum, mean, var, std, argmax, argmin = map(_method, ("sum", "mean", "var", "std", "argmax", "argmin"))
+def _method_with_out(name):
+    """As ``_method``, with PyTorch's ``out=``: ``torch.mul(a, b, out=c)`` writes the result into ``c``."""
+    method = _method(name)
+
+    def function(input, *args, out=None, **kwargs):
+        result = method(input, *args, **kwargs)
+        return result if out is None else _write_into(out, result, name)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``{name}(x, ..., out=None)`` is ``x.{name}(...)``, written into ``out`` when given."
+    return function
+
+
+def _write_into(out, result, name):
+    if result.requires_grad:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if dt.promote_types(result.dtype, out.dtype) != out.dtype:
+        raise RuntimeError(f"{name}(): result type {result.dtype} can't be cast to the desired output type "
+                           f"{out.dtype} of out=")
+    if out.shape != result.shape:  # PyTorch resizes out= (with a warning unless it is empty); asking is clearer
+        raise RuntimeError(f"{name}(): out= has shape {tuple(out.shape)} but the result has shape "
+                           f"{tuple(result.shape)}")
+    return out.copy_(result)
+
+
+exp, log, sqrt, abs, tanh, sigmoid = map(_method_with_out, ("exp", "log", "sqrt", "abs", "tanh", "sigmoid"))
+relu = _method("relu")
+sin, cos = map(_method_with_out, ("sin", "cos"))
+clamp, clip, square, neg = map(_method_with_out, ("clamp", "clip", "square", "neg"))
+sum, mean, var, std = map(_method_with_out, ("sum", "mean", "var", "std"))
+argmax, argmin = map(_method, ("argmax", "argmin"))
 softmax, log_softmax = map(_method, ("softmax", "log_softmax"))
 reshape, flatten, squeeze, unsqueeze = map(_method, ("reshape", "flatten", "squeeze", "unsqueeze"))
 transpose, permute, t, masked_fill, flip = map(_method, ("transpose", "permute", "t", "masked_fill", "flip"))
-max, min, maximum, minimum = map(_method, ("max", "min", "maximum", "minimum"))
-add, sub, mul, div, pow = map(_method, ("add", "sub", "mul", "div", "pow"))
-eq, ne, lt, le, gt, ge = map(_method, ("eq", "ne", "lt", "le", "gt", "ge"))
+max, min = map(_method, ("max", "min"))
+maximum, minimum, matmul = map(_method_with_out, ("maximum", "minimum", "matmul"))
+add, sub, mul, div, pow = map(_method_with_out, ("add", "sub", "mul", "div", "pow"))
+eq, ne, lt, le, gt, ge = map(_method_with_out, ("eq", "ne", "lt", "le", "gt", "ge"))
 allclose, equal, numel, clone, detach = map(_method, ("allclose", "equal", "numel", "clone", "detach"))
 
 
