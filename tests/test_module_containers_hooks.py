@@ -217,3 +217,19 @@ def test_a_forward_hook_captures_an_activation_and_gradients_flow_through_it():
     assert captured["relu"].shape == (6, 4) and captured["relu"].min().item() >= 0
     out.sum().backward()
     assert model[0].weight.grad is not None and model[0].weight.grad.dtype == tt.float32
+
+
+def test_keyword_arguments_reach_forward_but_not_the_hooks_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib in (torch, tt):
+
+        class Scale(lib.nn.Module):
+            def forward(self, x, factor=1.0):
+                return x * factor
+
+        module, seen[lib] = Scale(), []
+        module.register_forward_pre_hook(lambda m, args, log=seen[lib]: log.append(len(args)))
+        module.register_forward_hook(lambda m, args, out, log=seen[lib]: log.append(out.tolist()))
+        module(lib.ones(2), factor=3.0)
+    assert seen[tt] == seen[torch] == [1, [3.0, 3.0]]

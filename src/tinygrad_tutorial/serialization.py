@@ -20,6 +20,7 @@ read them, nor can this ``load`` read PyTorch's. To move weights between the two
 go through NumPy: ``{k: v.cpu().numpy() for k, v in model.state_dict().items()}``
 saved with ``numpy.savez`` on one side, ``from_numpy`` on the other.
 """
+import codecs
 import contextlib
 import io
 import os
@@ -35,14 +36,15 @@ from .tensor import Size, Tensor
 MAGIC = b"tinygrad_tutorial.save\n"  # the header: a file from elsewhere fails with a clear message
 PYTORCH_ZIP_MAGIC = b"PK\x03\x04"
 
-# What a weights-only file may name besides tensors, dtypes and devices (kept out of the pickle stream)
-# and what pickle writes without naming anything (None, bool, int, float, str, bytes, list, tuple, dict).
+# What a weights-only file may name, besides tensors, dtypes and devices (records beside the pickle stream) and
+# what pickle writes without naming anything (None, bool, int, float, str, bytes, list, tuple, dict; and sets
+# from protocol 4 on).
 SAFE_GLOBALS = {
     ("collections", "OrderedDict"): OrderedDict,
     ("builtins", "set"): set,
     ("builtins", "frozenset"): frozenset,
     ("builtins", "complex"): complex,
-    ("builtins", "slice"): slice,
+    ("_codecs", "encode"): codecs.encode,  # protocol 2 writes bytes as encode(text, "latin1"); PyTorch allows it too
     ("tinygrad_tutorial.tensor", "Size"): Size,
 }
 
@@ -73,7 +75,7 @@ def load(f, map_location=None, weights_only=True):
 
 class _TensorPickler(pickle.Pickler):
     def __init__(self, file, protocol):
-        super().__init__(file, protocol=protocol)
+        super().__init__(file, protocol=protocol, fix_imports=False)  # Python 3 names (builtins, not __builtin__)
         self.saved_tensors = {}  # id -> (index, tensor): a tensor met twice is written once (kept alive meanwhile)
 
     def persistent_id(self, obj):
