@@ -4,8 +4,14 @@ Every op is a :class:`Function`. Calling ``SomeOp.apply(x, y)`` runs its
 ``forward`` on the raw arrays and, when gradients are wanted, returns a tensor
 whose ``grad_fn`` is that Function: a node that remembers its inputs and what
 it saved. :func:`backward` walks these nodes from the output back to the leaves.
+
+Code written for PyTorch defines its own ops in PyTorch's *ctx style* instead
+(``forward(ctx, ...)`` and ``backward(ctx, ...)`` as staticmethods, on tensors);
+``Function`` runs those too, through :class:`FunctionCtx` and :class:`CustomFunctionNode`.
 """
 import functools
+import inspect
+import warnings
 import weakref
 
 from . import backend
@@ -98,6 +104,15 @@ class Function:
     saves_inputs = True  # the inputs' values (read_inputs says which); False for ops that keep only shapes
     saves_output = False  # the output's values (e^a, tanh a, softmax: the derivative is written with them)
     output_may_be_view = False  # whether the output may reuse the input's memory (see ops.View)
+    gathers_output_grads = False  # True for a node with several outputs: backward() gathers one gradient each
+    output_hooks = None  # {output index: _TensorHooks} once register_hook or retain_grad asks for one
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass whose ``forward`` is a staticmethod is written in PyTorch's ctx style: its ``apply``
+        becomes :func:`apply_ctx_style`, decided here once per class, so the ops' ``apply`` pays nothing."""
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            cls.apply = classmethod(apply_ctx_style)
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -161,6 +176,12 @@ class Function:
             if counter[0] != 0:
                 raise _modified_in_place(array, f", which is output 0 of {type(self).__name__},", counter[0], 0)
 
+    def output_index(self, tensor):
+        return 0  # an op has one output
+
+    def run_output_hooks(self, grad):
+        return self.output_hooks[0](grad)
+
     def release(self):
         """Drop what the node holds so its arrays can be freed; the node stays as a marker."""
         self.__dict__.clear()
@@ -179,6 +200,168 @@ def _modified_in_place(array, which, version, expected):
                         f"operation: [{from_numpy_dtype(array.dtype)!r} {shape}]{which} is at version "
                         f"{version}; expected version {expected} instead. Make the change out of place "
                         f"(y = x * 2 instead of x.mul_(2)), or after backward()")
+
+
+# ---------------------------------------------------------------- PyTorch's ctx style
+def apply_ctx_style(cls, *args, **kwargs):
+    """``apply`` of a Function written in PyTorch's ctx style: ``forward(ctx, *args)`` runs on tensors with
+    recording off; when an argument requires grad, one :class:`CustomFunctionNode` becomes the ``grad_fn`` of
+    every output, and ``backward(ctx, *grad_outputs)`` will run in place of autograd through ``forward``."""
+    if kwargs:  # bound to forward's parameters, so each has its slot in backward's return (as PyTorch does)
+        bound = inspect.signature(cls.forward).bind(None, *args, **kwargs)
+        args, kwargs = bound.args[1:], bound.kwargs
+    ctx = FunctionCtx(tuple(isinstance(a, _tensor.Tensor) and a.requires_grad for a in args))
+    with no_grad():
+        result = cls.forward(ctx, *args, **kwargs)
+    if _tracer is not None:  # the ops inside forward recorded themselves; this Function as a whole is not
+        from .jit import TracerWarning
+
+        warnings.warn(f"{cls.__name__} is a custom Function: the trace records the ops its forward ran, so "
+                      f"replays compute the same values, but gradients through a replay follow those ops, not "
+                      f"{cls.__name__}.backward", TracerWarning, stacklevel=2)
+    if not (_grad_enabled and any(ctx.needs_input_grad)):
+        return result
+    originals = result if isinstance(result, tuple) else (result,)
+    outputs = tuple(_own_output(out, args) for out in originals)
+    node = CustomFunctionNode(cls, ctx, args, outputs)
+    for out, original in zip(outputs, originals):
+        if (isinstance(out, _tensor.Tensor) and out.array.dtype.kind == "f"  # integers carry no gradient
+                and not any(original is t for t in ctx.non_differentiable)):
+            out._requires_grad, out.grad_fn = True, node
+    return outputs if isinstance(result, tuple) else outputs[0]
+
+
+def _own_output(out, args):
+    """An output of forward, ready to take the node as its grad_fn. A tensor that already has a place in the
+    graph (an argument returned as is, say) is left alone: the output is an alias of it (PyTorch makes a view)."""
+    if isinstance(out, _tensor.Tensor) and (out._requires_grad or any(out is a for a in args)):
+        return out.detach()
+    return out
+
+
+class FunctionCtx:
+    """The ``ctx`` that a ctx-style ``forward`` fills and its ``backward`` reads; any attribute may be set on
+    it (``ctx.k = 3``). Tensors go through ``save_for_backward``, so that in-place writes to them are caught."""
+
+    def __init__(self, needs_input_grad):
+        self.needs_input_grad = needs_input_grad  # one bool per argument of forward
+        self.to_save, self.non_differentiable, self.materialize_grads = (), (), True
+        self.saved = ()  # (tensor, version, which) for each saved tensor, set once forward has returned
+
+    def save_for_backward(self, *tensors):
+        self.to_save = tensors
+
+    def mark_non_differentiable(self, *outputs):
+        self.non_differentiable = outputs
+
+    def set_materialize_grads(self, value):
+        """False: backward gets None, not zeros, for an output that received no gradient."""
+        self.materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self):
+        """What forward saved; raises, as PyTorch does at this point, if one was written in place since."""
+        for tensor, version, which in self.saved:
+            if tensor is not None and tensor._version != version:
+                raise _modified_in_place(tensor.array, which, tensor._version, version)
+        return tuple(tensor for tensor, _, _ in self.saved)
+
+
+class CustomFunctionNode(Function):
+    """The graph node of a ctx-style Function: it holds the ``ctx`` and, in backward, calls the Function's
+    own ``backward`` on tensors, then checks that it returned one gradient per argument, each of its shape."""
+
+    saves_inputs = False  # the saved tensors are checked when backward reads ctx.saved_tensors, as in PyTorch
+    gathers_output_grads = True  # one gradient per output, even when there is only one
+
+    def __init__(self, function, ctx, args, outputs):
+        self.function, self.ctx = function, ctx
+        self.inputs = tuple(a for a in args if isinstance(a, _tensor.Tensor))
+        self.argument_is_tensor = [isinstance(a, _tensor.Tensor) for a in args]
+        self.outputs = [weakref.ref(out) if isinstance(out, _tensor.Tensor) else None for out in outputs]
+        # what a missing output gradient is made of: zeros of the output's shape (None for a non-tensor)
+        self.output_specs = [(out.shape, out.dtype, out.device) if isinstance(out, _tensor.Tensor) else None
+                             for out in outputs]
+        ctx.saved = [self._saved_entry(tensor, outputs) for tensor in ctx.to_save]
+        ctx.to_save = ()  # it may hold outputs, whose grad_fn is this node: a reference cycle
+
+    def _saved_entry(self, tensor, outputs):
+        """(tensor, its version now, how an error names it). A saved output is kept as an alias without
+        grad_fn, so that the node does not keep itself alive through it."""
+        for i, out in enumerate(outputs):
+            if tensor is not None and out is tensor:
+                return tensor.detach(), tensor._version, f", which is output {i} of {self.function.__name__},"
+        return tensor, (tensor._version if tensor is not None else 0), ""
+
+    def name(self):
+        return f"{self.function.__name__}Backward"
+
+    def release(self):
+        function = self.function  # kept, so that a freed node still prints its name
+        super().release()
+        self.function = function
+
+    def output_index(self, tensor):
+        return next(i for i, ref in enumerate(self.outputs) if ref is not None and ref() is tensor)
+
+    def add_output_grad(self, grads, output, grad):
+        slots = grads.setdefault(self, [None] * len(self.outputs))
+        i = self.output_index(output)
+        slots[i] = grad if slots[i] is None else slots[i] + grad
+
+    def run_output_hooks(self, grads):
+        return [self.output_hooks[i](g) if g is not None and i in self.output_hooks else g
+                for i, g in enumerate(grads)]
+
+    def backward(self, grads):
+        grad_outputs = [self._grad_output(spec, g) for spec, g in zip(self.output_specs, grads)]
+        with no_grad():
+            returned = self.function.backward(self.ctx, *grad_outputs)
+        returned = returned if isinstance(returned, tuple) else (returned,)
+        expected = len(self.argument_is_tensor)
+        if len(returned) > expected and all(g is None for g in returned[expected:]):
+            returned = returned[:expected]  # trailing Nones are forgiven, as in PyTorch
+        if len(returned) != expected:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
+                               f"{expected}, got {len(returned)})")
+        inputs, input_grads = iter(self.inputs), []
+        for position, (is_tensor, grad) in enumerate(zip(self.argument_is_tensor, returned)):
+            if not is_tensor:
+                if grad is not None:
+                    raise RuntimeError(f"function {self.name()} returned a gradient different than None at "
+                                       f"position {position + 1}, but the corresponding forward input was not a "
+                                       f"Tensor")
+                continue
+            x = next(inputs)
+            input_grads.append(self._checked_grad(position, x, grad) if grad is not None else None)
+        return tuple(input_grads)
+
+    def _grad_output(self, spec, grad):
+        """The gradient backward receives for one output: zeros (or None) where none arrived."""
+        if spec is None:  # a non-tensor output
+            return None
+        if grad is None:
+            return _tensor.zeros(spec[0], dtype=spec[1], device=spec[2]) if self.ctx.materialize_grads else None
+        return _tensor.Tensor(grad)
+
+    def _checked_grad(self, position, x, grad):
+        """The array of a returned gradient, summed down to the input's shape if it was broadcast."""
+        if not isinstance(grad, _tensor.Tensor):
+            raise RuntimeError(f"function {self.name()} returned {type(grad).__name__} as the gradient at index "
+                               f"{position}: expected Tensor or None")
+        if grad.device != x.device:
+            raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index {position} - "
+                               f"expected device {x.device} but got {grad.device}")
+        if grad.shape != x.shape:
+            try:
+                expandable = _tensor.broadcast_shape(x.shape, grad.shape) == tuple(grad.shape)
+            except RuntimeError:
+                expandable = False
+            if not expandable:
+                raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index {position} - got "
+                                   f"{list(grad.shape)} but expected shape compatible with {list(x.shape)}")
+            return unbroadcast(grad.array, x.array.shape)
+        return grad.array
 
 
 def topological_order(root):
@@ -219,12 +402,18 @@ def backward(tensor, gradient=None, retain_graph=False):
         if tuple(gradient.shape) != tuple(tensor.shape):
             raise RuntimeError(f"Mismatch in shape: gradient has shape {tuple(gradient.shape)} but the output "
                                f"has shape {tuple(tensor.shape)}")
-    if tensor.grad_fn is None:  # backward() on a leaf: its gradient is the seed itself
-        _accumulate_into_leaf(tensor, gradient)
+    root = tensor.grad_fn
+    if root is None:  # backward() on a leaf: its gradient is the seed itself
+        _accumulate_into_leaf(tensor, _leaf_hooks[id(tensor)](gradient) if id(tensor) in _leaf_hooks else gradient)
         return
 
-    grads = {tensor.grad_fn: gradient}  # gradient flowing into each node's output
-    for node in topological_order(tensor.grad_fn):
+    grads = {}  # gradient flowing into each node's output (a list of them for a node that gathers one per output)
+    if root.gathers_output_grads:
+        root.add_output_grad(grads, tensor, gradient)
+    else:
+        grads[root] = gradient
+    hooked_leaves = {} if _leaf_hooks else None  # leaf -> its gradient, summed before its hooks run once
+    for node in topological_order(root):
         if node.freed:
             raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
                                "tensors after they have already been freed). Specify retain_graph=True if you "
@@ -234,9 +423,8 @@ def backward(tensor, gradient=None, retain_graph=False):
             if not retain_graph:
                 node.release()
             continue
-        retained = getattr(node, "retained_output", None)
-        if retained is not None and retained() is not None:
-            _accumulate_into_leaf(retained(), grad)
+        if node.output_hooks is not None:  # register_hook or retain_grad on an output: its gradient is complete
+            grad = node.run_output_hooks(grad)
         node.check_saved_versions()
         input_grads = node.backward(grad)
         if not isinstance(input_grads, tuple):
@@ -246,14 +434,23 @@ def backward(tensor, gradient=None, retain_graph=False):
                 continue
             if g.dtype != x.array.dtype:
                 g = g.astype(x.array.dtype)
-            if x.grad_fn is None:
-                _accumulate_into_leaf(x, g)
-            elif x.grad_fn in grads:
-                grads[x.grad_fn] = grads[x.grad_fn] + g  # a new array: g may be shared by other inputs
+            parent = x.grad_fn
+            if parent is None:
+                if hooked_leaves is not None and id(x) in _leaf_hooks:
+                    hooked_leaves[x] = hooked_leaves[x] + g if x in hooked_leaves else g
+                else:
+                    _accumulate_into_leaf(x, g)
+            elif parent.gathers_output_grads:
+                parent.add_output_grad(grads, x, g)
+            elif parent in grads:
+                grads[parent] = grads[parent] + g  # a new array: g may be shared by other inputs
             else:
-                grads[x.grad_fn] = g
+                grads[parent] = g
         if not retain_graph:
             node.release()
+    if hooked_leaves:
+        for leaf, g in hooked_leaves.items():
+            _accumulate_into_leaf(leaf, _leaf_hooks[id(leaf)](g))
 
 
 def _accumulate_into_leaf(tensor, grad):
@@ -275,9 +472,79 @@ def zero_grads(params, set_to_none=True):
             param.grad.zero_()
 
 
+# ---------------------------------------------------------------- hooks on a tensor's gradient
+_leaf_hooks = {}  # id(leaf) -> _TensorHooks (a leaf has no node to hold them); emptied as leaves die
+
+
+def register_hook(tensor, hook):
+    """``Tensor.register_hook``: ``hook(grad)`` runs when ``tensor``'s gradient is complete."""
+    return RemovableHandle(_hooks_of(tensor).hooks, hook)
+
+
 def retain_grad(tensor):
-    tensor.grad_fn.retained_output = weakref.ref(tensor)
+    _hooks_of(tensor).retained = weakref.ref(tensor)
+
+
+def _hooks_of(tensor):
+    """The hooks on ``tensor``'s gradient, made on first need: a computed tensor's live on the node that made
+    it (one set per output), a leaf's in ``_leaf_hooks`` until the leaf is garbage."""
+    node = tensor.grad_fn
+    if node is None:
+        key = id(tensor)
+        if key not in _leaf_hooks:
+            _leaf_hooks[key] = _TensorHooks()
+            weakref.finalize(tensor, _leaf_hooks.pop, key, None)
+        return _leaf_hooks[key]
+    if node.output_hooks is None:
+        node.output_hooks = {}
+    return node.output_hooks.setdefault(node.output_index(tensor), _TensorHooks())
+
+
+class _TensorHooks:
+    """What runs on one tensor's complete gradient: the ``register_hook`` hooks in order (a tensor one returns
+    replaces the gradient), then ``retain_grad``'s copy into ``.grad``, last, so it keeps the final gradient
+    (as in PyTorch)."""
+
+    def __init__(self):
+        self.hooks = {}  # handle -> hook, in the order registered
+        self.retained = None  # a weak reference to the non-leaf tensor whose ``.grad`` keeps the gradient
+
+    def __call__(self, grad):
+        for hook in list(self.hooks.values()):
+            with no_grad():
+                result = hook(_tensor.Tensor(grad))
+            if result is not None:
+                grad = _checked_hook_result(hook, result, grad)
+        retained = self.retained() if self.retained is not None else None
+        if retained is not None:
+            _accumulate_into_leaf(retained, grad)
+        return grad
+
+
+def _checked_hook_result(hook, result, grad):
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(result, _tensor.Tensor):
+        raise TypeError(f"expected Tensor, but hook returned '{type(result).__name__}'")
+    if tuple(result.shape) != tuple(grad.shape):
+        raise RuntimeError(f"hook '{name}' has changed the size of value: the gradient has shape "
+                           f"{tuple(grad.shape)}, the hook returned shape {tuple(result.shape)}")
+    if result.array.dtype != grad.dtype or result.device != backend.device_of(grad):
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {from_numpy_dtype(grad.dtype)!r} on "
+                           f"{backend.device_of(grad)} got {result.dtype!r} on {result.device})")
+    return result.array
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook out again."""
+
+    def __init__(self, hooks, hook):
+        self.hooks = hooks
+        hooks[self] = hook
+
+    def remove(self):
+        self.hooks.pop(self, None)
 
 
 from . import tensor as _tensor  # noqa: E402  (last: tensor.py imports this module; Tensor is looked up at call time)
+from .ops import unbroadcast  # noqa: E402  (ops.py builds on Function, defined above)
 from .gradcheck import gradcheck  # noqa: E402,F401  (torch.autograd.gradcheck's home)
