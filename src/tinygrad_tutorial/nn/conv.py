@@ -122,7 +122,7 @@ def _string_padding(padding, kernel_size, stride, dilation, error=RuntimeError):
     if _pair(stride, "stride") != (1, 1):
         raise error("padding='same' is not supported for strided convolutions")
     total = [d * (k - 1) for k, d in zip(kernel_size, _pair(dilation, "dilation"))]
-    return tuple(t // 2 for t in total), tuple(t - 2 * (t // 2) for t in total)
+    return tuple(t // 2 for t in total), tuple(t % 2 for t in total)
 
 
 def _check_weight(input, weight, bias, groups):
