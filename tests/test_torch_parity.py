@@ -321,3 +321,43 @@ def test_out_argument_writes_into_the_given_tensor_as_torch():
         tt.mul(x, x, out=tt.zeros(3))
     with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
         tt.mul(x.requires_grad_(), x, out=tt.zeros(2, 2))
+
+
+@pytest.mark.parametrize("dim, index", [(0, [[0, 1, 2, 0], [2, 2, 1, 0]]), (1, [[1, 1], [0, 3], [2, 2]]),
+                                        (-1, [[3], [0], [1]]), (1, [[0, 1, 2, 3, 3]])])
+def test_gather_values_and_gradients_match_torch(dim, index, device):
+    """``gather`` (repeated indices add their gradients up) and ``scatter_``, its in-place reverse."""
+    array = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    ours = tt.tensor(array, device=device, requires_grad=True)
+    theirs = torch.tensor(array, requires_grad=True)
+    out_ours = tt.gather(ours, dim, tt.tensor(index, device=device))
+    out_theirs = torch.gather(theirs, dim, torch.tensor(index))
+    assert_like_torch(out_ours, out_theirs)
+    weights = np.arange(out_theirs.numel(), dtype=np.float32).reshape(tuple(out_theirs.shape))
+    (out_ours * tt.tensor(weights, device=device)).sum().backward()
+    (out_theirs * torch.tensor(weights)).sum().backward()
+    assert_like_torch(ours.grad, theirs.grad)
+    if dim == 1 and len(index) == 3:  # scatter_ with distinct positions per row (repeats: torch picks any)
+        source = np.arange(1, 13, dtype=np.float32).reshape(3, 4)
+        scattered = tt.zeros(3, 4, device=device).scatter_(dim, tt.tensor([[1, 2], [0, 3], [3, 2]], device=device),
+                                                           tt.tensor(source, device=device))
+        expected = torch.zeros(3, 4).scatter_(dim, torch.tensor([[1, 2], [0, 3], [3, 2]]), torch.tensor(source))
+        assert_like_torch(scattered, expected)
+
+
+def test_scatter_one_hot_as_the_transforms_tutorial():
+    """``Lambda(lambda y: torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1))``"""
+    for m in (tt, torch):
+        one_hot = m.zeros(10, dtype=m.float).scatter_(0, m.tensor(3), value=1)
+        assert one_hot.tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+        assert m.zeros(2, 3).scatter_(1, m.tensor([[2], [0]]), 7.0).tolist() == [[0, 0, 7], [7, 0, 0]]
+        assert m.arange(5.0).gather(0, m.tensor(2)).shape == ()
+    x = tt.zeros(2, 3)
+    with pytest.raises(RuntimeError, match="Expected dtype int32/int64 for index"):
+        x.gather(1, tt.tensor([[1.0]]))
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        x.scatter_(1, tt.tensor([1]), value=1)
+    with pytest.raises(RuntimeError, match="Size does not match at dimension 0"):
+        x.gather(1, tt.tensor([[0], [1], [2]]))
+    with pytest.raises(RuntimeError, match="in-place operation"):
+        tt.zeros(3, requires_grad=True).scatter_(0, tt.tensor([1]), value=1)

@@ -571,6 +571,12 @@ class Tensor:
         index, advanced = _array_index(index, self)
         return ops.GetItem.apply(self, index=index, advanced=advanced)
 
+    def gather(self, dim, index):
+        """``out[i][j] = self[i][index[i][j]]`` for dim=1: along ``dim``, pick the entries ``index`` names.
+        It is indexing with one array per dimension, so GetItem's backward adds the gradients up."""
+        positions, _ = _positions_along(self, dim, index, "gather")
+        return self[positions].reshape(index.shape)  # reshape: a 0-d index gives a 0-d result
+
     # ------------------------------------------------------------ in place (only outside the graph)
     def _check_inplace(self):
         if self.requires_grad and autograd.is_grad_enabled():
@@ -621,6 +627,19 @@ class Tensor:
 
     def zero_(self):
         return self.fill_(0)
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        """``self[i][index[i][j]] = src[i][j]`` for dim=1 (or ``= value``): the reverse of ``gather``.
+        PyTorch's Transforms tutorial one-hot encodes a label with ``zeros(10).scatter_(0, tensor(y), value=1)``."""
+        positions, shape = _positions_along(self, dim, index, "scatter_")
+        if isinstance(src, Tensor):
+            value = src.to(self.dtype).array[tuple(slice(0, n) for n in shape)]  # the part index covers
+        elif src is not None:
+            value = src  # scatter_(dim, index, 1.0): a number given in place of src
+        self._check_inplace()
+        self.array[positions] = value
+        self._bump_version()
+        return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         from .random import normal_array
@@ -753,6 +772,27 @@ def _arg_reduce(method, x, dim, keepdim):
         return Tensor(method().astype(np.int64))
     axis = _dim(dim, x.ndim)
     return Tensor(method(axis=axis, keepdims=keepdim).astype(np.int64))
+
+
+def _positions_along(x, dim, index, name):
+    """The index arrays that pick ``x[i][index[i][j]]`` (for dim=1), one per dimension, and their shape."""
+    if not isinstance(index, Tensor) or index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if index.device != x.device:
+        raise RuntimeError(f"{name}(): index is on {index.device} but the tensor is on {x.device}")
+    if index.ndim == 0:
+        index = index.reshape(1)
+    if index.ndim != max(x.ndim, 1):
+        raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions as input tensor "
+                           f"(index {tuple(index.shape)}, input {tuple(x.shape)})")
+    dim = _dim(dim, x.ndim)
+    for d, (n, m) in enumerate(zip(index.shape, x.shape)):
+        if d != dim and n > m:
+            raise RuntimeError(f"{name}(): Size does not match at dimension {d} expected index {tuple(index.shape)} "
+                               f"to be smaller than self {tuple(x.shape)} apart from dimension {dim}")
+    positions = list(backend.get_array_module(x.array).indices(index.shape, sparse=True))
+    positions[dim] = index.array
+    return tuple(positions), index.shape
 
 
 def _array_index(index, x):
