@@ -361,3 +361,15 @@ def test_scatter_one_hot_as_the_transforms_tutorial():
         x.gather(1, tt.tensor([[0], [1], [2]]))
     with pytest.raises(RuntimeError, match="in-place operation"):
         tt.zeros(3, requires_grad=True).scatter_(0, tt.tensor([1]), value=1)
+
+
+def test_zero_dim_tensors_format_as_numbers_like_torch():
+    """``f"Label: {label}"`` in the Datasets tutorial prints ``Label: 5``; ``f"{loss:.4f}"`` works."""
+    for make in (lambda m: m.tensor(5), lambda m: m.tensor(0.123456), lambda m: m.tensor(True)):
+        ours, theirs = make(tt), make(torch)
+        assert f"{ours}" == f"{theirs}" and f"{ours:>8}" == f"{theirs:>8}"
+    assert f"{tt.tensor(0.123456):.3f}" == f"{torch.tensor(0.123456):.3f}" == "0.123"
+    assert f"{tt.tensor(7):>4d}" == "   7"
+    assert f"{tt.tensor([1.0, 2.0])}" == repr(tt.tensor([1.0, 2.0]))  # more than one number: the repr
+    with pytest.raises(TypeError, match="unsupported format string"):
+        f"{tt.tensor([1.0, 2.0]):.3f}"

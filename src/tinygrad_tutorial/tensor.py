@@ -272,6 +272,13 @@ class Tensor:
     def __repr__(self):
         return format_tensor(self)
 
+    def __format__(self, format_spec):
+        """A 0-d tensor formats as its number, as in PyTorch: ``f"Label: {label}"`` prints ``Label: 5`` and
+        ``f"{loss:.4f}"`` works. (A Parameter, like any other tensor, formats as its repr.)"""
+        if self.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     # ------------------------------------------------------------ arithmetic (broadcasting, dtype promotion)
     def __add__(self, other):
         return _binary(ops.Add, self, other)
