@@ -292,6 +292,15 @@ def test_a_none_gradient_leaves_that_input_without_grad(torch, device):
     assert run(tt, device) == run(torch, "cpu") == ([7.0, 7.0], None)
 
 
+def test_the_gradient_of_an_input_that_needs_none_is_dropped_unchecked(torch):
+    def run(lib):
+        a, b = on(lib, [1.0, 2.0], requires_grad=True), on(lib, [3.0, 4.0])
+        returning(lib, lambda lib, g: (g * 2, lib.ones(7))).apply(a, b).sum().backward()
+        return as_list(a.grad), b.grad
+
+    assert run(tt) == run(torch) == ([2.0, 2.0], None)
+
+
 def test_trailing_nones_beyond_the_arguments_are_forgiven(torch):
     def run(lib):
         a, b = on(lib, [1.0, 2.0], requires_grad=True), on(lib, [3.0, 4.0], requires_grad=True)

@@ -314,6 +314,7 @@ class CustomFunctionNode(Function):
                 for i, g in enumerate(grads)]
 
     def backward(self, grads):
+        """The Function's own ``backward`` on tensors, and its answer checked: one gradient per argument."""
         grad_outputs = [self._grad_output(spec, g) for spec, g in zip(self.output_specs, grads)]
         with no_grad():
             returned = self.function.backward(self.ctx, *grad_outputs)
@@ -349,6 +350,8 @@ class CustomFunctionNode(Function):
         if not isinstance(grad, _tensor.Tensor):
             raise RuntimeError(f"function {self.name()} returned {type(grad).__name__} as the gradient at index "
                                f"{position}: expected Tensor or None")
+        if not x.requires_grad:  # nobody will read it (PyTorch does not check its shape either)
+            return None
         if grad.device != x.device:
             raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index {position} - "
                                f"expected device {x.device} but got {grad.device}")
