@@ -35,13 +35,14 @@ def _torch_on_one_thread():
 
 
 # ---------------------------------------------------------------- helpers shared by the programs
-def numpy_randn(torch, seed=0):
-    """``torch.randn`` with NumPy's numbers, so both libraries draw the same values."""
+def numpy_randn(torch, seed=0, draw="standard_normal"):
+    """``torch.randn`` (or ``torch.rand`` with draw="random") with NumPy's numbers, so both libraries
+    draw the same values."""
     rng = np.random.default_rng(seed)
 
     def randn(*size, dtype=None, device=None, requires_grad=False):
         shape = size[0] if len(size) == 1 and isinstance(size[0], tuple) else size
-        values = rng.standard_normal(shape).astype(np.float32)
+        values = getattr(rng, draw)(shape).astype(np.float32)
         return torch.tensor(values, dtype=dtype, device=device, requires_grad=requires_grad)
 
     return randn
@@ -578,7 +579,7 @@ def test_autograd_tutorial():
 def build_the_neural_network(torch, print):
     from torch import nn  # noqa: F401  (the tutorial's imports; ``nn`` is rebound below for both libraries)
     nn = torch.nn
-    rand = numpy_randn(torch, seed=1)
+    rand = numpy_randn(torch, seed=1, draw="random")
 
     device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
     print(f"Using {device} device")
@@ -706,7 +707,7 @@ def optimization_tutorial(torch, print, shuffle, custom_dataset=False):
     numpy_init(torch, model)
 
     # Hyperparameters
-    learning_rate = 1e-3
+    learning_rate = 1e-1  # 1e-3 in the tutorial, which trains 10 epochs on 60000 images
     batch_size = 64
     epochs = 2
 
@@ -751,7 +752,7 @@ def optimization_tutorial(torch, print, shuffle, custom_dataset=False):
         return correct
 
     loss_fn = nn.CrossEntropyLoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate * 100)  # 1e-3 learns too little in 2 epochs
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
 
     for t in range(epochs):
         print(f"Epoch {t + 1}\n-------------------------------")
@@ -772,6 +773,206 @@ def test_optimization_tutorial_shuffled_learns():
     ours = optimization_tutorial(tinygrad_tutorial, Printed(), shuffle=True)
     theirs = optimization_tutorial(real_torch, Printed(), shuffle=True)
     assert ours > 0.5 and abs(ours - theirs) < 0.15, (ours, theirs)  # chance is 0.1
+
+
+class DigitsLikeFashionMNIST:
+    """What ``datasets.FashionMNIST(..., transform=ToTensor())`` gives: samples ``(image, label)`` with
+    the image a float32 tensor of shape (1, 28, 28) and the label a Python int (torchvision is not
+    installed and there is no network, so the digits stand in)."""
+
+    def __init__(self, torch, train, transform=None, target_transform=None):
+        images, labels = digits(mean_pixel=0.2860)  # FashionMNIST's
+        part = slice(0, 640) if train else slice(640, 960)
+        self.torch, self.images, self.labels = torch, images[part].reshape(-1, 1, 28, 28), labels[part]
+        self.transform, self.target_transform = transform, target_transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, idx):
+        image, label = self.torch.tensor(self.images[idx]), int(self.labels[idx])
+        image = self.transform(image) if self.transform else image
+        return image, self.target_transform(label) if self.target_transform else label
+
+
+def quickstart(torch, print, tmp_path):
+    """The "Quickstart" page: data, model, train/test loops, save and load, predict."""
+    from torch import nn  # noqa: F401  (rebound below for both libraries)
+    nn = torch.nn
+    DataLoader = torch.utils.data.DataLoader
+
+    # Download training data from open datasets.
+    training_data = DigitsLikeFashionMNIST(torch, train=True)
+    # Download test data from open datasets.
+    test_data = DigitsLikeFashionMNIST(torch, train=False)
+
+    batch_size = 64
+
+    # Create data loaders.
+    train_dataloader = DataLoader(training_data, batch_size=batch_size)
+    test_dataloader = DataLoader(test_data, batch_size=batch_size)
+
+    for X, y in test_dataloader:
+        print(f"Shape of X [N, C, H, W]: {X.shape}")
+        print(f"Shape of y: {y.shape} {y.dtype}")
+        break
+
+    device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+    print(f"Using {device} device")
+
+    # Define model
+    class NeuralNetwork(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.flatten = nn.Flatten()
+            self.linear_relu_stack = nn.Sequential(
+                nn.Linear(28 * 28, 512),
+                nn.ReLU(),
+                nn.Linear(512, 512),
+                nn.ReLU(),
+                nn.Linear(512, 10)
+            )
+
+        def forward(self, x):
+            x = self.flatten(x)
+            logits = self.linear_relu_stack(x)
+            return logits
+
+    model = NeuralNetwork().to(device)
+    numpy_init(torch, model)
+    print(model)
+
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-1)  # 1e-3 in the tutorial (60000 images, 5 epochs)
+
+    def train(dataloader, model, loss_fn, optimizer):
+        size = len(dataloader.dataset)
+        model.train()
+        for batch, (X, y) in enumerate(dataloader):
+            X, y = X.to(device), y.to(device)
+
+            # Compute prediction error
+            pred = model(X)
+            loss = loss_fn(pred, y)
+
+            # Backpropagation
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+
+            if batch % 5 == 0:  # every 100 batches in the tutorial
+                loss, current = loss.item(), (batch + 1) * len(X)
+                print(f"loss: {loss:>7f}  [{current:>5d}/{size:>5d}]")
+
+    def test(dataloader, model, loss_fn):
+        size = len(dataloader.dataset)
+        num_batches = len(dataloader)
+        model.eval()
+        test_loss, correct = 0, 0
+        with torch.no_grad():
+            for X, y in dataloader:
+                X, y = X.to(device), y.to(device)
+                pred = model(X)
+                test_loss += loss_fn(pred, y).item()
+                correct += (pred.argmax(1) == y).type(torch.float).sum().item()
+        test_loss /= num_batches
+        correct /= size
+        print(f"Test Error: \n Accuracy: {(100*correct):>0.1f}%, Avg loss: {test_loss:>8f} \n")
+
+    epochs = 2
+    for t in range(epochs):
+        print(f"Epoch {t+1}\n-------------------------------")
+        train(train_dataloader, model, loss_fn, optimizer)
+        test(test_dataloader, model, loss_fn)
+    print("Done!")
+
+    torch.save(model.state_dict(), tmp_path / "model.pth")
+    print("Saved PyTorch Model State to model.pth")
+
+    model = NeuralNetwork().to(device)
+    model.load_state_dict(torch.load(tmp_path / "model.pth", weights_only=True))
+
+    classes = [str(digit) for digit in range(10)]  # the digits' names, in place of FashionMNIST's
+
+    model.eval()
+    x, y = test_data[0][0], test_data[0][1]
+    with torch.no_grad():
+        x = x.to(device)
+        pred = model(x)
+        predicted, actual = classes[pred[0].argmax(0)], classes[y]
+        print(f'Predicted: "{predicted}", Actual: "{actual}"')
+
+
+def test_quickstart(tmp_path):
+    theirs, ours = Printed(), Printed()
+    (tmp_path / "torch").mkdir(), (tmp_path / "ours").mkdir()
+    quickstart(real_torch, theirs, tmp_path / "torch")
+    quickstart(tinygrad_tutorial, ours, tmp_path / "ours")
+    assert_same_output(ours, theirs)
+
+
+def datasets_and_transforms(torch, print):
+    """"Datasets & DataLoaders" and "Transforms": iterate a Dataset, batch it, one-hot the labels."""
+    Dataset, DataLoader = torch.utils.data.Dataset, torch.utils.data.DataLoader
+
+    def ToTensor():  # torchvision's: here the images already are tensors, so it checks their scale
+        return lambda image: image.float()
+
+    def Lambda(function):  # torchvision.transforms.Lambda
+        return function
+
+    training_data = DigitsLikeFashionMNIST(torch, train=True, transform=ToTensor())
+
+    # Iterating and visualizing the dataset (without matplotlib)
+    cols, rows = 3, 3
+    for i in range(1, cols * rows + 1):
+        sample_idx = torch.randint(len(training_data), size=(1,)).item()
+        img, label = training_data[sample_idx]
+        print(type(sample_idx).__name__, 0 <= sample_idx < len(training_data), img.squeeze().shape, type(label))
+
+    # Creating a custom Dataset for your files
+    class CustomImageDataset(Dataset):
+        def __init__(self, images, labels, transform=None, target_transform=None):
+            self.images, self.img_labels = images, labels  # the tutorial reads a CSV file and image files
+            self.transform = transform
+            self.target_transform = target_transform
+
+        def __len__(self):
+            return len(self.img_labels)
+
+        def __getitem__(self, idx):
+            image = torch.from_numpy(self.images[idx])
+            label = int(self.img_labels[idx])
+            if self.transform:
+                image = self.transform(image)
+            if self.target_transform:
+                label = self.target_transform(label)
+            return image, label
+
+    images, labels = digits()
+    one_hot = Lambda(lambda y: torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1))
+    custom = CustomImageDataset(images.reshape(-1, 1, 28, 28)[:200], labels[:200], ToTensor(), one_hot)
+    print(len(custom), custom[3][1], custom[3][0].shape)
+
+    # Preparing your data for training with DataLoaders
+    train_dataloader = DataLoader(training_data, batch_size=64, shuffle=True)
+
+    # Iterate through the DataLoader
+    train_features, train_labels = next(iter(train_dataloader))
+    print(f"Feature batch shape: {train_features.size()}")
+    print(f"Labels batch shape: {train_labels.size()}")
+    img = train_features[0].squeeze()
+    label = train_labels[0]
+    print(img.shape, f"Label: {label}".startswith("Label: "), f"{label}".isdigit())
+
+    # the one-hot labels batch up too
+    for features, targets in DataLoader(custom, batch_size=64):
+        print(features.shape, targets.shape, targets.dtype, targets.sum(1))
+
+
+def test_datasets_and_transforms():
+    ours, theirs = run_both(datasets_and_transforms)
+    assert_same_output(ours, theirs)
 
 
 # ================================================================ What is torch.nn really?
