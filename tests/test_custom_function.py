@@ -268,6 +268,36 @@ def test_keyword_arguments_are_bound_to_forward_s_parameters(torch):
     assert run(tt) == run(torch) == ([(True, False, False)], [4.0, 4.0])
 
 
+def test_forward_without_ctx_and_a_separate_setup_context_as_in_pytorch_2(torch, device):
+    def run(lib, dev):
+        seen = []
+
+        class Power(lib.autograd.Function):
+            @staticmethod
+            def forward(a, exponent=3.0):
+                seen.append(lib.is_grad_enabled())
+                return a ** exponent
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                a, exponent = inputs  # the default is filled in
+                seen.append((len(inputs), output.requires_grad))
+                ctx.exponent = exponent
+                ctx.save_for_backward(a)
+
+            @staticmethod
+            def backward(ctx, grad):
+                a, = ctx.saved_tensors
+                return grad * ctx.exponent * a ** (ctx.exponent - 1), None
+
+        a = on(lib, [1.0, 2.0], dev, requires_grad=True)
+        out = Power.apply(a)
+        out.sum().backward()
+        return seen, as_list(out), as_list(a.grad), out.grad_fn.name()
+
+    assert run(tt, device) == run(torch, "cpu") == ([False, (2, False)], [1.0, 8.0], [3.0, 12.0], "PowerBackward")
+
+
 @pytest.mark.parametrize("materialize", [True, False])
 def test_integer_and_non_differentiable_outputs_as_in_pytorch(torch, device, materialize):
     def run(lib, dev):

@@ -207,12 +207,16 @@ def apply_ctx_style(cls, *args, **kwargs):
     """``apply`` of a Function written in PyTorch's ctx style: ``forward(ctx, *args)`` runs on tensors with
     recording off; when an argument requires grad, one :class:`CustomFunctionNode` becomes the ``grad_fn`` of
     every output, and ``backward(ctx, *grad_outputs)`` will run in place of autograd through ``forward``."""
-    if kwargs:  # bound to forward's parameters, so each has its slot in backward's return (as PyTorch does)
-        bound = inspect.signature(cls.forward).bind(None, *args, **kwargs)
-        args, kwargs = bound.args[1:], bound.kwargs
+    separate_setup = hasattr(cls, "setup_context")  # PyTorch 2's other spelling: forward(*args), without ctx
+    if kwargs or separate_setup:
+        args, kwargs = _bound_arguments(cls.forward, args, kwargs, separate_setup)
     ctx = FunctionCtx(tuple(isinstance(a, _tensor.Tensor) and a.requires_grad for a in args))
     with no_grad():
-        result = cls.forward(ctx, *args, **kwargs)
+        if separate_setup:
+            result = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, result)
+        else:
+            result = cls.forward(ctx, *args, **kwargs)
     if _tracer is not None:  # the ops inside forward recorded themselves; this Function as a whole is not
         from .jit import TracerWarning
 
@@ -229,6 +233,17 @@ def apply_ctx_style(cls, *args, **kwargs):
                 and not any(original is t for t in ctx.non_differentiable)):
             out._requires_grad, out.grad_fn = True, node
     return outputs if isinstance(result, tuple) else outputs[0]
+
+
+def _bound_arguments(forward, args, kwargs, separate_setup):
+    """Keyword arguments bound to forward's parameters, so that each has its slot in backward's return (as
+    PyTorch does); with ``setup_context``, defaults are filled in too, as PyTorch passes them to it."""
+    if separate_setup:
+        bound = inspect.signature(forward).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return bound.args, bound.kwargs
+    bound = inspect.signature(forward).bind(None, *args, **kwargs)  # None for ctx
+    return bound.args[1:], bound.kwargs
 
 
 def _own_output(out, args):
