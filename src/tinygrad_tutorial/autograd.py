@@ -458,7 +458,7 @@ def backward(tensor, gradient=None, retain_graph=False):
                     hooked_leaves[x] = hooked_leaves[x] + g if x in hooked_leaves else g
                 else:
                     _accumulate_into_leaf(x, g)
-            elif parent.gathers_output_grads:
+            elif parent.gathers_output_grads:  # a custom Function: x is one of its outputs, with a slot each
                 parent.add_output_grad(grads, x, g)
             elif parent in grads:
                 grads[parent] = grads[parent] + g  # a new array: g may be shared by other inputs
