@@ -373,3 +373,68 @@ def test_zero_dim_tensors_format_as_numbers_like_torch():
     assert f"{tt.tensor([1.0, 2.0])}" == repr(tt.tensor([1.0, 2.0]))  # more than one number: the repr
     with pytest.raises(TypeError, match="unsupported format string"):
         f"{tt.tensor([1.0, 2.0]):.3f}"
+
+
+def test_floor_division_and_remainder_match_torch(device):
+    """``//`` and ``%`` round toward minus infinity (the remainder takes the divisor's sign), for ints and floats;
+    ``%`` passes the gradient 1 to its left operand, as PyTorch's remainder."""
+    for a, b in [([7, -7, 6, 0], [2, 2, -4, 3]), ([7.5, -7.5, 1.0], [2.0, 2.0, -0.75])]:
+        for m, dev in ((tt, device), (torch, "cpu")):
+            x, y = m.tensor(a, device=dev), m.tensor(b, device=dev)
+            results = [x // y, x % y, x // 2, x % 3, 5 // y, 5 % y]
+            if m is tt:
+                ours = results
+            else:
+                for o, t in zip(ours, results):
+                    assert_like_torch(o, t)
+    x = tt.tensor([5.5, -3.0], device=device, requires_grad=True)
+    (x % 2).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0] and (x // 2).grad_fn is None
+
+
+def test_add_and_sub_take_alpha_like_torch():
+    for m in (tt, torch):
+        x, y = m.tensor([1.0, 2.0]), m.tensor([1.0, 1.0])
+        assert x.add(y, alpha=2).tolist() == [3.0, 4.0] and m.add(x, y, alpha=3).tolist() == [4.0, 5.0]
+        assert x.sub(y, alpha=2).tolist() == [-1.0, 0.0] and x.add_(y, alpha=2).tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("split", lambda m, x: x.split(2)), ("split sizes", lambda m, x: x.split([1, 4], dim=0)),
+    ("split dim", lambda m, x: m.split(x, 2, dim=1)), ("chunk", lambda m, x: x.chunk(2)),
+    ("chunk dim", lambda m, x: m.chunk(x, 3, dim=-1)),
+    ("repeat", lambda m, x: (x.repeat(2, 1),)), ("repeat new dims", lambda m, x: (x.repeat(2, 1, 2),)),
+    ("contiguous", lambda m, x: (x.t().contiguous(),)),
+    ("mm", lambda m, x: (m.mm(x, x.t()),)), ("bmm", lambda m, x: (m.bmm(x.unsqueeze(0), x.t().unsqueeze(0)),)),
+    ("dot", lambda m, x: (m.dot(x[0], x[1]),))])
+def test_pieces_tiles_and_products_match_torch(name, fn, device):
+    array = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    ours = tt.tensor(array, device=device, requires_grad=True)
+    theirs = torch.tensor(array, requires_grad=True)
+    pieces_ours, pieces_theirs = fn(tt, ours), fn(torch, theirs)
+    assert len(pieces_ours) == len(pieces_theirs)
+    for o, t in zip(pieces_ours, pieces_theirs):
+        assert_like_torch(o, t)
+    weights = [np.random.default_rng(i).standard_normal(tuple(t.shape)).astype(np.float32)
+               for i, t in enumerate(pieces_theirs)]
+    sum((o * tt.tensor(w, device=device)).sum() for o, w in zip(pieces_ours, weights)).backward()
+    sum((t * torch.tensor(w)).sum() for t, w in zip(pieces_theirs, weights)).backward()
+    assert_like_torch(ours.grad, theirs.grad)
+
+
+def test_new_tensors_and_contiguity_like_torch():
+    for m in (tt, torch):
+        x = m.tensor([1.0, 2.0], dtype=m.float64)
+        made = [x.new_zeros(2, 3), x.new_ones((2,)), x.new_full((2,), 7.0), x.new_empty(3), x.new_tensor([1, 2])]
+        assert [str(t.dtype).split(".")[-1] for t in made] == ["float64"] * 5
+        assert [tuple(t.shape) for t in made] == [(2, 3), (2,), (2,), (3,), (2,)]
+        assert made[2].tolist() == [7.0, 7.0] and x.new_zeros(2, dtype=m.int64).dtype == m.int64
+        y = m.ones(2, 3)
+        assert y.is_contiguous() and not y.t().is_contiguous() and y.t().contiguous().is_contiguous()
+        assert y.contiguous() is y
+    with pytest.raises(RuntimeError, match="mm: expected 2D tensors, but got a 1D one"):
+        tt.mm(tt.ones(2), tt.ones(2, 2))
+    with pytest.raises(RuntimeError, match="split: sizes"):
+        tt.ones(5).split([2, 2])
+    with pytest.raises(RuntimeError, match="can not be smaller than"):
+        tt.ones(2, 2).repeat(2)

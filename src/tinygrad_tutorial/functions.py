@@ -58,6 +58,39 @@ eq, ne, lt, le, gt, ge = map(_method_with_out, ("eq", "ne", "lt", "le", "gt", "g
 allclose, equal, numel, clone, detach = map(_method, ("allclose", "equal", "numel", "clone", "detach"))
 
 
+split, chunk = map(_method, ("split", "chunk"))
+
+
+def mm(input, mat2, *, out=None):
+    """Matrix product of two 2-D tensors (``matmul`` broadcasts; ``mm`` insists on matrices)."""
+    _check_dims("mm", 2, input, mat2)
+    return matmul(input, mat2, out=out)
+
+
+def bmm(input, mat2, *, out=None):
+    """Batched matrix product of two 3-D tensors."""
+    _check_dims("bmm", 3, input, mat2)
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {tuple(input.shape)} and {tuple(mat2.shape)}")
+    return matmul(input, mat2, out=out)
+
+
+def dot(input, tensor, *, out=None):
+    """Inner product of two 1-D tensors of the same length."""
+    _check_dims("dot", 1, input, tensor)
+    if input.shape != tensor.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{tensor.shape[0]}] "
+                           "to have the same number of elements, but got different sizes")
+    return matmul(input, tensor, out=out)
+
+
+def _check_dims(name, ndim, *tensors):
+    for t in tensors:
+        if not isinstance(t, Tensor) or t.ndim != ndim:
+            what = f"{t.ndim}D" if isinstance(t, Tensor) else type(t).__name__
+            raise RuntimeError(f"{name}: expected {ndim}D tensors, but got a {what} one")
+
+
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 

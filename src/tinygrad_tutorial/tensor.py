@@ -330,8 +330,26 @@ class Tensor:
     def __abs__(self):
         return self.abs()
 
-    add = __add__
-    sub = __sub__
+    def add(self, other, alpha=1):
+        """self + alpha·other (``alpha`` as in PyTorch; the operator ``+`` is the hot path, this is not)."""
+        return self + other * alpha if alpha != 1 else self + other
+
+    def sub(self, other, alpha=1):
+        return self - other * alpha if alpha != 1 else self - other
+
+    def __floordiv__(self, other):  # floor(a / b): piecewise constant, so cut from the graph
+        return _rounded_division(self, other, "floor_divide")
+
+    def __rfloordiv__(self, other):
+        return _rounded_division(_as_tensor(other, self), self, "floor_divide")
+
+    def __mod__(self, other):  # a - floor(a / b)·b: the remainder has b's sign, as Python's and PyTorch's
+        return self - (self // other) * other
+
+    def __rmod__(self, other):
+        other = _as_tensor(other, self)
+        return other - (other // self) * self
+
     mul = __mul__
     div = __truediv__
     pow = __pow__
@@ -578,11 +596,68 @@ class Tensor:
         index, advanced = _array_index(index, self)
         return ops.GetItem.apply(self, index=index, advanced=advanced)
 
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces of ``split_size`` along ``dim`` (the last one smaller), or of the listed sizes: slices."""
+        dim = _dim(dim, self.ndim)
+        total = self.shape[dim]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            sizes = [min(step, total - start) for start in range(0, total, step)] if step > 0 else None
+        else:
+            sizes = list(split_size_or_sections)
+        if not sizes or sum(sizes) != total:
+            raise RuntimeError(f"split: sizes {split_size_or_sections} do not split dimension {dim} of size {total}")
+        starts = np.cumsum([0] + sizes[:-1])
+        before = (slice(None),) * dim
+        return tuple(self[before + (slice(int(start), int(start) + size),)] for start, size in zip(starts, sizes))
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` pieces along ``dim``, each of ceil(size / chunks) entries (the last may be smaller)."""
+        return self.split(-(-self.shape[_dim(dim, self.ndim)] // chunks), dim)
+
+    def repeat(self, *sizes):
+        """The tensor tiled ``sizes[i]`` times along dimension i: each dimension gets a new one in front,
+        expanded to the repeat count, and the two are merged (so the gradient sums over the copies)."""
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"Number of dimensions of repeat dims ({len(sizes)}) can not be smaller than "
+                               f"number of dimensions of tensor ({self.ndim})")
+        shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
+        interleaved = self.reshape([n for size in shape for n in (1, size)])
+        tiled = interleaved.expand([n for count, size in zip(sizes, shape) for n in (count, size)])
+        return tiled.reshape([count * size for count, size in zip(sizes, shape)])
+
+    def contiguous(self):
+        """Itself when its memory is laid out row by row, else a copy (values are the same either way)."""
+        if self.is_contiguous():
+            return self
+        return self.flatten().reshape(self.shape)  # flattening a strided array copies it row by row
+
+    def is_contiguous(self):
+        return bool(self.array.flags.c_contiguous)
+
     def gather(self, dim, index):
         """``out[i][j] = self[i][index[i][j]]`` for dim=1: along ``dim``, pick the entries ``index`` names.
         It is indexing with one array per dimension, so GetItem's backward adds the gradients up."""
         positions, _ = _positions_along(self, dim, index, "gather")
         return self[positions].reshape(index.shape)  # reshape: a 0-d index gives a 0-d result
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A tensor from ``data`` with this one's dtype and device (unless given)."""
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
 
     # ------------------------------------------------------------ in place (only outside the graph)
     def _check_inplace(self):
@@ -736,6 +811,16 @@ def _binary(op, a, b, true_division=False):
     except ValueError:
         broadcast_shape(a.shape, b.shape)  # raises the clear error when the shapes are to blame
         raise
+
+
+def _rounded_division(a, b, name):
+    """floor(a / b) with PyTorch's dtype promotion; no gradient flows through a rounding."""
+    if not isinstance(b, Tensor):
+        b = _as_tensor(b, a)
+    common = dt.result_type(a, b)
+    a, b = a.to(common), b.to(common)
+    broadcast_shape(a.shape, b.shape)
+    return Tensor(getattr(backend.get_array_module(a.array), name)(a.array, b.array))
 
 
 def _compare(name, a, b):
