@@ -152,6 +152,15 @@ CASES = [
     Case("getitem_int_arrays_pairs", lambda m, a: a[m.tensor([0, 2, 0], device=a.device),
                                                     m.tensor([1, 1, 1], device=a.device)], [A]),
     Case("getitem_slice_and_array", lambda m, a: a[:, m.tensor([3, 0, 3], device=a.device)], [A]),
+    Case("gather", lambda m, a: a.gather(1, m.tensor([[0, 0, 3], [2, 1, 1], [3, 3, 3]], device=a.device)), [A]),
+    Case("gather_dim0", lambda m, a: m.gather(a, 0, m.tensor([[2, 0, 1, 1]], device=a.device)), [A]),
+    Case("sort_descending", lambda m, a: a.sort(dim=1, descending=True).values, [Inp((3, 4), distinct=True)]),
+    Case("topk", lambda m, a: m.topk(a, 2, dim=0).values, [Inp((3, 4), distinct=True)]),
+    # splitting and tiling
+    Case("split_then_cat", lambda m, a: m.cat(a.split([1, 3], dim=1)[::-1], 1), [A]),
+    Case("chunk", lambda m, a: a.chunk(2)[1], [A]),
+    Case("repeat", lambda m, a: a.repeat(2, 1, 3), [A]),
+    Case("remainder", lambda m, a: a % 0.7 - (a * 3) % -1.1, [A]),
     # joining
     Case("cat", lambda m, a, b: m.cat([a, b]), [A, Inp((2, 4))]),
     Case("cat_dim1", lambda m, a, b, c: m.cat((a, b, c), dim=1), [A, Inp((3, 1)), Inp((3, 2))]),

@@ -438,3 +438,43 @@ def test_new_tensors_and_contiguity_like_torch():
         tt.ones(5).split([2, 2])
     with pytest.raises(RuntimeError, match="can not be smaller than"):
         tt.ones(2, 2).repeat(2)
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("floor", lambda m, x: (m.floor(x),)), ("ceil", lambda m, x: (x.ceil(),)), ("trunc", lambda m, x: (x.trunc(),)),
+    ("round", lambda m, x: (m.round(x * 2),)), ("round decimals", lambda m, x: (x.round(decimals=1),)),
+    ("sign", lambda m, x: (m.sign(x),)), ("sort", lambda m, x: tuple(x.sort())),
+    ("sort descending dim 0", lambda m, x: tuple(m.sort(x, dim=0, descending=True))),
+    ("argsort", lambda m, x: (x.argsort(dim=0),)), ("topk", lambda m, x: tuple(x.topk(2))),
+    ("topk smallest dim 0", lambda m, x: tuple(m.topk(x, 3, dim=0, largest=False))),
+    ("max dim", lambda m, x: tuple(m.max(x, 1)))])
+def test_rounding_sorting_and_topk_match_torch(name, fn, device):
+    """Rounding has zero gradient (a step function); sorted values carry their gradients back to their places."""
+    array = (np.random.default_rng(0).standard_normal((4, 5)) * 3).astype(np.float32)
+    array[0, :2] = [0.5, 2.5]  # halves round to even
+    ours = tt.tensor(array, device=device, requires_grad=True)
+    theirs = torch.tensor(array, requires_grad=True)
+    results_ours, results_theirs = fn(tt, ours), fn(torch, theirs)
+    for o, t in zip(results_ours, results_theirs):
+        assert_like_torch(o, t)
+    floating = [(o, t) for o, t in zip(results_ours, results_theirs) if t.is_floating_point()]
+    if not floating:  # argsort: indices only
+        return
+    sum((o * (1 + tt.arange(o.numel(), device=device).reshape(o.shape))).sum() for o, _ in floating).backward()
+    sum((t * (1 + torch.arange(t.numel()).reshape(t.shape))).sum() for _, t in floating).backward()
+    assert_like_torch(ours.grad, theirs.grad)
+
+
+def test_integer_rounding_sorting_and_return_type_reprs_like_torch():
+    for m in (tt, torch):
+        x = m.tensor([3, -1, 2, 3])
+        assert m.floor(x).tolist() == [3, -1, 2, 3] and m.floor(x).dtype == m.int64 and m.sign(x).tolist() == [1, -1, 1, 1]
+        assert x.sort(descending=True).indices.tolist() == [0, 3, 2, 1]  # ties in order
+        assert m.tensor([True, False, True]).sort(descending=True).indices.tolist() == [0, 2, 1]
+        assert m.tensor([1, 250, 7], dtype=m.uint8).sort(descending=True).values.tolist() == [250, 7, 1]
+    expected = repr(torch.max(torch.tensor([[1.0, 5.0], [3.0, 2.0]]), 1)).replace("torch.", "tinygrad_tutorial.")
+    assert repr(tt.max(tt.tensor([[1.0, 5.0], [3.0, 2.0]]), 1)) == expected
+    values, indices = tt.tensor([1.0, 3.0, 2.0]).topk(2)
+    assert values.tolist() == [3.0, 2.0] and indices.tolist() == [1, 2]
+    with pytest.raises(RuntimeError, match=r"topk: k \(4\) is out of range"):
+        tt.ones(3).topk(4)

@@ -44,6 +44,8 @@ def _write_into(out, result, name):
 exp, log, sqrt, abs, tanh, sigmoid = map(_method_with_out, ("exp", "log", "sqrt", "abs", "tanh", "sigmoid"))
 relu = _method("relu")
 sin, cos = map(_method_with_out, ("sin", "cos"))
+floor, ceil, round, trunc, sign = map(_method_with_out, ("floor", "ceil", "round", "trunc", "sign"))
+sort, argsort, topk = map(_method, ("sort", "argsort", "topk"))
 clamp, clip, square, neg = map(_method_with_out, ("clamp", "clip", "square", "neg"))
 sum, mean, var, std = map(_method_with_out, ("sum", "mean", "var", "std"))
 argmax, argmin = map(_method, ("argmax", "argmin"))

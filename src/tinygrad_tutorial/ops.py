@@ -246,6 +246,17 @@ class ReLU(Function):
         return grad * self.positive
 
 
+class Rounding(Function):
+    saves_inputs = False
+
+    def forward(self, a, how):  # floor, ceil, round (half to even, as PyTorch), trunc or sign of a
+        self.shape, self.dtype = a.shape, a.dtype
+        return getattr(backend.get_array_module(a), how)(a).astype(a.dtype, copy=False)
+
+    def backward(self, grad):  # a step function: flat almost everywhere, so 0 (as PyTorch)
+        return backend.get_array_module(grad).zeros(self.shape, self.dtype)
+
+
 class Clamp(Function):
     saves_inputs = False
 

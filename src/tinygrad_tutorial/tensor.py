@@ -431,6 +431,26 @@ class Tensor:
     def relu(self):
         return ops.ReLU.apply(self)
 
+    def floor(self):
+        return ops.Rounding.apply(self, how="floor") if self.is_floating_point() else self.clone()
+
+    def ceil(self):
+        return ops.Rounding.apply(self, how="ceil") if self.is_floating_point() else self.clone()
+
+    def trunc(self):
+        return ops.Rounding.apply(self, how="trunc") if self.is_floating_point() else self.clone()
+
+    def round(self, decimals=0):
+        """To the nearest integer, halves to the even one (``decimals``: to that many decimal places)."""
+        if not self.is_floating_point():
+            return self.clone()
+        if decimals:
+            return ops.Rounding.apply(self * 10.0 ** decimals, how="round") / 10.0 ** decimals
+        return ops.Rounding.apply(self, how="round")
+
+    def sign(self):
+        return ops.Rounding.apply(self, how="sign")
+
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
@@ -485,7 +505,7 @@ class Tensor:
             return ops.Max.apply(self, axis=None, keepdim=False)
         axis = _dims(dim, self.ndim)
         values = ops.Max.apply(self, axis=axis, keepdim=keepdim)
-        return MinMax(values, self.argmax(dim, keepdim))
+        return ValuesIndices(values, self.argmax(dim, keepdim), "max")
 
     def min(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
@@ -493,10 +513,33 @@ class Tensor:
         if dim is None:
             return -(-self).max()
         values = -((-self).max(dim, keepdim).values)
-        return MinMax(values, self.argmin(dim, keepdim))
+        return ValuesIndices(values, self.argmin(dim, keepdim), "min")
 
     def argmax(self, dim=None, keepdim=False):
         return _arg_reduce(self.array.argmax, self, dim, keepdim)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort ``dim`` (ties keep their order: a stable sort, whatever ``stable`` says)."""
+        key = self.array
+        if descending:  # sorting an order-reversing image ascending keeps ties in order (~ for ints and bools)
+            key = -key if key.dtype.kind == "f" else ~key
+        order = backend.get_array_module(key).argsort(key, axis=_dim(dim, self.ndim) if self.ndim else None,
+                                                      kind="stable")
+        return Tensor(order.astype(np.int64).reshape(self.shape))
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """``(values, indices)`` along ``dim``; the values are gathered, so gradients flow back to their places."""
+        indices = self.argsort(dim, descending, stable)
+        return ValuesIndices(self.gather(dim, indices) if self.ndim else self, indices, "sort")
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The ``k`` largest (or smallest) entries along ``dim``, with their indices, largest first."""
+        axis = _dim(dim, self.ndim)
+        if not 0 <= k <= (self.shape[axis] if self.ndim else 1):
+            raise RuntimeError(f"topk: k ({k}) is out of range for dimension {axis} of size "
+                               f"{self.shape[axis] if self.ndim else 1}")
+        indices = self.argsort(axis, descending=largest)[(slice(None),) * axis + (slice(0, k),)]
+        return ValuesIndices(self.gather(axis, indices), indices, "topk")
 
     def argmin(self, dim=None, keepdim=False):
         return _arg_reduce(self.array.argmin, self, dim, keepdim)
@@ -739,14 +782,20 @@ class Tensor:
     __itruediv__ = div_
 
 
-class MinMax(tuple):
-    """``(values, indices)`` from ``max(dim)`` / ``min(dim)``, also as attributes."""
+class ValuesIndices(tuple):
+    """``(values, indices)`` from ``max(dim)``, ``min(dim)``, ``sort`` and ``topk``, also as attributes;
+    printed as PyTorch prints its ``torch.return_types.max(values=..., indices=...)``."""
 
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
+    def __new__(cls, values, indices, name):
+        pair = super().__new__(cls, (values, indices))
+        pair.name = name
+        return pair
 
     values = property(lambda self: self[0])
     indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"tinygrad_tutorial.return_types.{self.name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
 
 
 class ToDevice(autograd.Function):
