@@ -317,7 +317,7 @@ def test_out_argument_writes_into_the_given_tensor_as_torch():
     assert tt.mul(x, x, out=tt.zeros(2, 2, dtype=tt.float64)).dtype == tt.float64  # float32 fits in float64
     with pytest.raises(RuntimeError, match="result type tinygrad_tutorial.float32 can't be cast to the desired"):
         tt.mul(x, x, out=tt.zeros(2, 2, dtype=tt.int64))
-    with pytest.raises(RuntimeError, match=r"out= has shape \(3,\) but the result has shape \(2, 2\)"):
+    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 2\]"):
         tt.mul(x, x, out=tt.zeros(3))
     with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
         tt.mul(x.requires_grad_(), x, out=tt.zeros(2, 2))
@@ -478,3 +478,29 @@ def test_integer_rounding_sorting_and_return_type_reprs_like_torch():
     assert values.tolist() == [3.0, 2.0] and indices.tolist() == [1, 2]
     with pytest.raises(RuntimeError, match=r"topk: k \(4\) is out of range"):
         tt.ones(3).topk(4)
+
+
+@pytest.mark.parametrize("name, args", [("exp_", ()), ("log_", ()), ("sqrt_", ()), ("abs_", ()), ("neg_", ()),
+                                        ("pow_", (2,)), ("sigmoid_", ()), ("tanh_", ()), ("relu_", ()),
+                                        ("sin_", ()), ("cos_", ()), ("floor_", ()), ("ceil_", ()), ("round_", ()),
+                                        ("trunc_", ()), ("sign_", ()), ("square_", ())])
+def test_inplace_elementwise_versions_match_torch(name, args, device):
+    """``x.exp_()`` writes exp(x) into x's own memory: an alias (a view, a NumPy array) sees the change."""
+    array = np.array([[0.3, 1.7], [2.5, 0.9]], dtype=np.float32)
+    ours, theirs = tt.tensor(array, device=device), torch.tensor(array)
+    alias = ours[0]
+    assert getattr(ours, name)(*args) is ours and getattr(theirs, name)(*args) is theirs
+    assert_like_torch(ours, theirs)
+    assert_like_torch(alias, theirs[0])
+
+
+def test_inplace_results_must_fit_the_dtype_like_torch():
+    for m in (tt, torch):
+        x = m.tensor([1, 2])
+        with pytest.raises(RuntimeError, match="result type .*(Float|float32) can't be cast to the desired output"):
+            x.add_(1.5)
+        with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+            x.exp_()
+        assert x.add_(1).tolist() == [2, 3] and m.ones(2, dtype=m.float64).add_(m.ones(2)).dtype == m.float64
+        y = m.tensor([1.0, -2.0])
+        assert y.masked_fill_(y < 0, 0.0).tolist() == [1.0, 0.0]

@@ -1,6 +1,5 @@
 """PyTorch's top-level functions (``torch.exp(x)``, ``torch.sum(x, dim=1)``, ...),
 each a thin wrapper around the Tensor method of the same name."""
-from . import dtypes as dt
 from .tensor import Tensor, _as_tensor
 
 
@@ -29,16 +28,12 @@ def _method_with_out(name):
 
 
 def _write_into(out, result, name):
+    """An in-place write, with its checks: the dtype must fit, and the shape match (PyTorch would resize
+    ``out`` to the result's shape, with a warning unless it was empty; an error is clearer)."""
     if result.requires_grad:
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
-    if dt.promote_types(result.dtype, out.dtype) != out.dtype:
-        raise RuntimeError(f"{name}(): result type {result.dtype} can't be cast to the desired output type "
-                           f"{out.dtype} of out=")
-    if out.shape != result.shape:  # PyTorch resizes out= (with a warning unless it is empty); asking is clearer
-        raise RuntimeError(f"{name}(): out= has shape {tuple(out.shape)} but the result has shape "
-                           f"{tuple(result.shape)}")
-    return out.copy_(result)
+    return out._inplace(lambda: result)
 
 
 exp, log, sqrt, abs, tanh, sigmoid = map(_method_with_out, ("exp", "log", "sqrt", "abs", "tanh", "sigmoid"))

@@ -722,6 +722,8 @@ class Tensor:
         if tuple(result.shape) != tuple(self.shape):
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
+        if result.array.dtype != self.array.dtype and dt.promote_types(result.dtype, self.dtype) != self.dtype:
+            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {self.dtype}")
         self.array[...] = result.array  # writes into the same memory, seen by every alias
         self._bump_version()
         return self
@@ -780,6 +782,19 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+    def _inplace_version(name):  # x.exp_() computes exp(x) and writes it into x's memory
+        def method(self, *args, **kwargs):
+            return self._inplace(lambda: getattr(self, name)(*args, **kwargs))
+
+        method.__name__ = method.__qualname__ = name + "_"
+        return method
+
+    exp_, log_, sqrt_, abs_, neg_, pow_ = map(_inplace_version, ("exp", "log", "sqrt", "abs", "neg", "pow"))
+    sigmoid_, tanh_, relu_, sin_, cos_ = map(_inplace_version, ("sigmoid", "tanh", "relu", "sin", "cos"))
+    floor_, ceil_, round_, trunc_, sign_ = map(_inplace_version, ("floor", "ceil", "round", "trunc", "sign"))
+    square_, masked_fill_ = map(_inplace_version, ("square", "masked_fill"))
+    del _inplace_version
 
 
 class ValuesIndices(tuple):
