@@ -504,3 +504,14 @@ def test_inplace_results_must_fit_the_dtype_like_torch():
         assert x.add_(1).tolist() == [2, 3] and m.ones(2, dtype=m.float64).add_(m.ones(2)).dtype == m.float64
         y = m.tensor([1.0, -2.0])
         assert y.masked_fill_(y < 0, 0.0).tolist() == [1.0, 0.0]
+
+
+def test_one_element_picked_by_indexing_is_a_view_like_torch():
+    """``a[0][1]`` is a 0-d view in PyTorch: writing through it changes ``a``, and it sees later writes to ``a``."""
+    for m in (tt, torch):
+        a = m.ones(2, 2)
+        a[0][1].fill_(561)
+        element = a[1, 1]
+        a.add_(1)
+        assert a.tolist() == [[2.0, 562.0], [2.0, 2.0]] and element.item() == 2.0
+

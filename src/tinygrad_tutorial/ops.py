@@ -380,7 +380,10 @@ class Flip(Function):
 class GetItem(View):
     def forward(self, a, index, advanced):  # a[index]
         self.shape, self.dtype, self.index, self.advanced = a.shape, a.dtype, index, advanced
-        return a[index]
+        out = a[index]
+        if isinstance(out, np.generic):  # NumPy gives one element as a copied scalar; "..." gives a 0-d view
+            out = a[index + (Ellipsis,)]
+        return out
 
     def backward(self, grad):  # the gradient lands where the elements came from
         xp = backend.get_array_module(grad)
