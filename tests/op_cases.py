@@ -161,6 +161,10 @@ CASES = [
     Case("chunk", lambda m, a: a.chunk(2)[1], [A]),
     Case("repeat", lambda m, a: a.repeat(2, 1, 3), [A]),
     Case("remainder", lambda m, a: a % 0.7 - (a * 3) % -1.1, [A]),
+    Case("tril", lambda m, a: a.tril() + m.tril(a, diagonal=-1) * 2, [A]),
+    Case("triu_batched", lambda m, a: m.triu(a, 1) - a.triu(diagonal=-1), [Inp((2, 3, 4))]),
+    Case("reciprocal_rsqrt", lambda m, a: m.reciprocal(a) + a.abs().rsqrt(), [A]),
+    Case("outer", lambda m, a, b: m.outer(a, b), [Inp((3,)), B]),
     # joining
     Case("cat", lambda m, a, b: m.cat([a, b]), [A, Inp((2, 4))]),
     Case("cat_dim1", lambda m, a, b, c: m.cat((a, b, c), dim=1), [A, Inp((3, 1)), Inp((3, 2))]),

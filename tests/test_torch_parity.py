@@ -515,3 +515,26 @@ def test_one_element_picked_by_indexing_is_a_view_like_torch():
         a.add_(1)
         assert a.tolist() == [[2.0, 562.0], [2.0, 2.0]] and element.item() == 2.0
 
+
+def test_shape_changes_in_place_and_small_compositions_match_torch():
+    for m in (tt, torch):
+        batch_me = m.rand(3, 4, 4)
+        memory = batch_me.numpy()
+        assert batch_me.unsqueeze_(0) is batch_me and tuple(batch_me.shape) == (1, 3, 4, 4)
+        assert tuple(batch_me.squeeze_().shape) == (3, 4, 4) and tuple(m.ones(1, 2).squeeze_(0).shape) == (2,)
+        batch_me.zero_()
+        assert not memory.any()  # still the same memory
+        mask = m.triu(m.ones(3, 3) * float("-inf"), diagonal=1)  # PyTorch's causal attention mask
+        assert mask.tolist() == [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]]
+        assert m.tril(m.ones(2, 3, dtype=m.int64)).tolist() == [[1, 0, 0], [1, 1, 0]]
+        var, mean = m.var_mean(m.tensor([1.0, 2.0, 4.0]))
+        std, mean_again = m.std_mean(m.tensor([[1.0, 2.0], [4.0, 8.0]]), 1, keepdim=True)
+        assert abs(var.item() - 7 / 3) < 1e-6 and abs(mean.item() - 7 / 3) < 1e-6
+        assert tuple(std.shape) == (2, 1) and mean_again.flatten().tolist() == [1.5, 6.0]
+        assert m.is_floating_point(m.ones(1)) and not m.is_floating_point(m.ones(1, dtype=m.int64))
+    with pytest.raises(RuntimeError, match="in-place operation"):
+        tt.ones(1, 3, requires_grad=True).squeeze_()
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        tt.ones(3).triu()
+    with pytest.raises(RuntimeError, match="outer: expected 1D tensors"):
+        tt.outer(tt.ones(2, 2), tt.ones(2))

@@ -56,6 +56,24 @@ allclose, equal, numel, clone, detach = map(_method, ("allclose", "equal", "nume
 
 
 split, chunk = map(_method, ("split", "chunk"))
+reciprocal, rsqrt = map(_method_with_out, ("reciprocal", "rsqrt"))
+tril, triu = map(_method_with_out, ("tril", "triu"))
+is_floating_point = _method("is_floating_point")
+
+
+def var_mean(input, dim=None, *, correction=1, keepdim=False):
+    """``(var, mean)`` in one call, as PyTorch's."""
+    return input.var(dim, keepdim, correction), input.mean(dim, keepdim)
+
+
+def std_mean(input, dim=None, *, correction=1, keepdim=False):
+    return input.std(dim, keepdim, correction), input.mean(dim, keepdim)
+
+
+def outer(input, vec2, *, out=None):
+    """The outer product of two vectors: out[i, j] = input[i]·vec2[j]."""
+    _check_dims("outer", 1, input, vec2)
+    return mul(input.unsqueeze(1), vec2, out=out)
 
 
 def mm(input, mat2, *, out=None):

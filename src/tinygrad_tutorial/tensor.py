@@ -471,6 +471,27 @@ class Tensor:
     def square(self):
         return self * self
 
+    def reciprocal(self):
+        return 1 / self
+
+    def rsqrt(self):
+        return 1 / self.sqrt()
+
+    def tril(self, diagonal=0):
+        """The lower triangle (entries on or below the ``diagonal``-th diagonal) of the last two dimensions."""
+        return self._triangle(diagonal, lower=True)
+
+    def triu(self, diagonal=0):
+        """The upper triangle; ``triu(full((n, n), -inf), diagonal=1)`` is the causal mask of attention."""
+        return self._triangle(diagonal, lower=False)
+
+    def _triangle(self, diagonal, lower):
+        if self.ndim < 2:
+            raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+        rows, cols = self.shape[-2:]
+        below = backend.get_array_module(self.array).tri(rows, cols, diagonal if lower else diagonal - 1, bool)
+        return where(Tensor(below if lower else ~below), self, _as_tensor(0, self))
+
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
@@ -583,6 +604,18 @@ class Tensor:
     def unsqueeze(self, dim):
         dim = _dim(dim, self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def unsqueeze_(self, dim):
+        """``unsqueeze`` applied to this tensor itself: its shape changes, its memory stays."""
+        return self._reshape_(self.unsqueeze(dim).shape)
+
+    def squeeze_(self, dim=None):
+        return self._reshape_(self.squeeze(dim).shape)
+
+    def _reshape_(self, shape):
+        self._check_inplace()
+        self.array = self.array.reshape(shape)  # a view of the same memory, so aliases still share it
+        return self
 
     def permute(self, *dims):
         dims = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
