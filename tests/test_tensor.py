@@ -310,7 +310,7 @@ def test_set_default_device_places_created_tensors(device):
 
 
 def test_accelerator_picks_cuda_only_when_there_is_one():
-    """The tutorials' ``torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"``."""
+    """The tutorials' ``current_accelerator().type if torch.accelerator.is_available() else "cpu"``."""
     assert tt.accelerator.is_available() == tt.cuda.is_available()
     assert tt.accelerator.device_count() == tt.cuda.device_count()
     expected = "cuda" if tt.cuda.is_available() else None

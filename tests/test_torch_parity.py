@@ -293,7 +293,8 @@ def test_reprs_wrap_and_summarize_like_torch():
     for array in arrays:
         array = array.astype(np.float32) if array.dtype.kind == "f" else array
         for requires_grad in (False, True) if array.dtype.kind == "f" else (False,):
-            ours, theirs = tt.tensor(array, requires_grad=requires_grad), torch.tensor(array, requires_grad=requires_grad)
+            ours = tt.tensor(array, requires_grad=requires_grad)
+            theirs = torch.tensor(array, requires_grad=requires_grad)
             for a, b in ((ours, theirs), (ours[:2], theirs[:2])):
                 expected = repr(b).replace("torch.", "tinygrad_tutorial.").replace("SliceBackward0", "GetItemBackward")
                 assert repr(a) == expected
@@ -468,7 +469,8 @@ def test_rounding_sorting_and_topk_match_torch(name, fn, device):
 def test_integer_rounding_sorting_and_return_type_reprs_like_torch():
     for m in (tt, torch):
         x = m.tensor([3, -1, 2, 3])
-        assert m.floor(x).tolist() == [3, -1, 2, 3] and m.floor(x).dtype == m.int64 and m.sign(x).tolist() == [1, -1, 1, 1]
+        assert m.floor(x).tolist() == [3, -1, 2, 3] and m.floor(x).dtype == m.int64
+        assert m.sign(x).tolist() == [1, -1, 1, 1]
         assert x.sort(descending=True).indices.tolist() == [0, 3, 2, 1]  # ties in order
         assert m.tensor([True, False, True]).sort(descending=True).indices.tolist() == [0, 2, 1]
         assert m.tensor([1, 250, 7], dtype=m.uint8).sort(descending=True).values.tolist() == [250, 7, 1]
