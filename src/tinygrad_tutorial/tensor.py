@@ -979,8 +979,9 @@ def _positions_along(x, dim, index, name):
         if d != dim and n > m:
             raise RuntimeError(f"{name}(): Size does not match at dimension {d} expected index {tuple(index.shape)} "
                                f"to be smaller than self {tuple(x.shape)} apart from dimension {dim}")
-    positions = list(backend.get_array_module(x.array).indices(index.shape, sparse=True))
-    positions[dim] = index.array
+    xp, ndim = backend.get_array_module(x.array), index.ndim
+    positions = [xp.arange(n).reshape((1,) * d + (n,) + (1,) * (ndim - d - 1)) for d, n in enumerate(index.shape)]
+    positions[dim] = index.array  # an open grid (each range along its own axis) with index in place of dim
     return tuple(positions), index.shape
 
 
