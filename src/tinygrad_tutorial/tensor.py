@@ -995,7 +995,7 @@ def _array_index(index, x):
             if item.device != x.device:
                 raise RuntimeError(f"indices are on {item.device} but the indexed tensor is on {x.device}")
             item, advanced = item.array.copy(), True  # GetItem keeps the index: later writes must not reach it
-        elif isinstance(item, (list, np.ndarray)):
+        elif isinstance(item, (list, np.ndarray)) or backend.is_gpu_array(item):  # gather's positions: raw arrays
             item, advanced = backend.get_array_module(x.array).array(item), True  # a copy, as above
         converted.append(item)
     return tuple(converted), advanced
