@@ -180,8 +180,10 @@ def test_optimizer_state_dict_keeps_its_structure():
 def test_map_location_moves_tensors(device):
     saved = tt.ones(2, device=device)
     assert round_trip(saved).device == tt.device(device)
-    for where in ("cpu", tt.device("cpu"), {device: "cpu"}, {"cuda:0": "cpu", "cpu": "cpu"}):
+    for where in ("cpu", tt.device("cpu"), {str(saved.device): "cpu"}, {"cuda:0": "cpu", "cpu": "cpu"}):
         assert round_trip(saved, map_location=where).device == tt.device("cpu")
+    if device == "cuda":  # dict keys are saved locations, matched whole as in PyTorch: "cuda" is not "cuda:0"
+        assert round_trip(saved, map_location={"cuda": "cpu"}).device == tt.device("cuda:0")
     seen = []
     loaded = round_trip(saved, map_location=lambda tensor, location: seen.append((tensor.device, location)) or
                         tensor)
