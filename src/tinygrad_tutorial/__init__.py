@@ -10,6 +10,7 @@ package is laid out one concept per module, in the order the book teaches them:
 - ``ops.py``      the primitive ops, each forward beside its backward
 - ``random.py``   seeded random tensors
 - ``viz.py``      drawing the graph behind a tensor
+- ``linalg.py``   ``torch.linalg``: norms, inv, solve, det
 - ``nn``, ``optim``, ``utils.data``: layers, losses, optimizers and data loading
 - ``serialization.py`` ``save`` and ``load``: tensors and state_dicts to a file and back
 - ``jit.py``      tracing a function into a static graph (``jit.trace``)
@@ -39,7 +40,7 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):  # submodules that import more than NumPy load on first use
-    if name in ("nn", "optim", "utils", "viz", "jit"):
+    if name in ("nn", "optim", "utils", "viz", "jit", "linalg"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -4,6 +4,8 @@ dL/d(input) for every input: the vector-Jacobian product of the op, written next
 to its forward so the two can be read together. Everything else in the package
 (mean, softmax-based losses, layers) is composed from these.
 """
+import string
+
 import numpy as np
 
 from . import backend
@@ -141,6 +143,29 @@ class Where(Function):
                 unbroadcast(xp.where(self.condition, zero, grad), self.shapes[1]))
 
 
+class Atan2(Function):
+    def forward(self, a, b):  # the angle of the point (b, a): atan(a / b), in the right quadrant
+        self.a, self.b = a, b
+        return backend.get_array_module(a).arctan2(a, b)
+
+    def backward(self, grad):  # d/da = b / (a² + b²), d/db = -a / (a² + b²)
+        grad = grad / (self.a * self.a + self.b * self.b)
+        return unbroadcast(grad * self.b, self.a.shape), unbroadcast(-grad * self.a, self.b.shape)
+
+
+class Hypot(Function):
+    saves_output = True
+
+    def forward(self, a, b):  # √(a² + b²), without overflowing in the squares
+        self.a, self.b = a, b
+        self.out = backend.get_array_module(a).hypot(a, b)
+        return self.out
+
+    def backward(self, grad):  # d/da = a / √(a² + b²), d/db = b / √(a² + b²)
+        grad = grad / self.out
+        return unbroadcast(grad * self.a, self.a.shape), unbroadcast(grad * self.b, self.b.shape)
+
+
 # ---------------------------------------------------------------- elementwise unary
 class Neg(Function):
     saves_inputs = False
@@ -223,6 +248,71 @@ class Cos(Function):
         return -grad * backend.get_array_module(self.a).sin(self.a)
 
 
+class Log1p(Function):
+    def forward(self, a):  # ln(1 + a), accurate for tiny a where 1 + a rounds to 1
+        self.a = a
+        return backend.get_array_module(a).log1p(a)
+
+    def backward(self, grad):  # d/da ln(1 + a) = 1/(1 + a)
+        return grad / (1 + self.a)
+
+
+class Expm1(Function):
+    saves_inputs, saves_output = False, True
+
+    def forward(self, a):  # e^a - 1, accurate for tiny a
+        self.out = backend.get_array_module(a).expm1(a)
+        return self.out
+
+    def backward(self, grad):  # d/da (e^a - 1) = e^a
+        return grad * (self.out + 1)
+
+
+class Asin(Function):
+    def forward(self, a):
+        self.a = a
+        return backend.get_array_module(a).arcsin(a)
+
+    def backward(self, grad):  # d/da asin a = 1/√(1 - a²)
+        return grad / backend.get_array_module(grad).sqrt(1 - self.a * self.a)
+
+
+class Acos(Function):
+    def forward(self, a):
+        self.a = a
+        return backend.get_array_module(a).arccos(a)
+
+    def backward(self, grad):  # d/da acos a = -1/√(1 - a²)
+        return -grad / backend.get_array_module(grad).sqrt(1 - self.a * self.a)
+
+
+class Atan(Function):
+    def forward(self, a):
+        self.a = a
+        return backend.get_array_module(a).arctan(a)
+
+    def backward(self, grad):  # d/da atan a = 1/(1 + a²)
+        return grad / (1 + self.a * self.a)
+
+
+class Sinh(Function):
+    def forward(self, a):  # (e^a - e^-a)/2, computed without the cancellation near 0
+        self.a = a
+        return backend.get_array_module(a).sinh(a)
+
+    def backward(self, grad):  # d/da sinh a = cosh a
+        return grad * backend.get_array_module(self.a).cosh(self.a)
+
+
+class Cosh(Function):
+    def forward(self, a):
+        self.a = a
+        return backend.get_array_module(a).cosh(a)
+
+    def backward(self, grad):  # d/da cosh a = sinh a
+        return grad * backend.get_array_module(self.a).sinh(self.a)
+
+
 class Sigmoid(Function):
     saves_inputs, saves_output = False, True
 
@@ -302,28 +392,66 @@ class Sum(Function):
 class Max(Function):
     saves_inputs = False  # only where the maxima were (a copy), so writing into the input later is harmless
 
-    def forward(self, a, axis, keepdim):  # max over ``axis``; over everything when None
+    def forward(self, a, axis, keepdim):  # max along ``axis``, as ``max(dim)``, which also returns the index
         xp = backend.get_array_module(a)
         self.shape, self.axis, self.keepdim = a.shape, axis, keepdim
-        if axis is None:
-            out = a.max()
-            self.winners = a == out
-            return out
         self.index = a.argmax(axis=axis)
         out = xp.take_along_axis(a, xp.expand_dims(self.index, axis), axis)
         return out if keepdim else out.squeeze(axis)
 
-    def backward(self, grad):
+    def backward(self, grad):  # only the index max(dim) returned gets the gradient (as PyTorch)
         xp = backend.get_array_module(grad)
-        if self.axis is None:  # a tie shares the gradient evenly (as PyTorch's max())
-            return grad * self.winners / self.winners.sum()
-        # with a dim, only the index max() returned gets it (as PyTorch's max(dim))
         index = xp.expand_dims(self.index, self.axis)
         positions = xp.arange(self.shape[self.axis]).reshape(
             [-1 if i == self.axis else 1 for i in range(len(self.shape))])
         if not self.keepdim:
             grad = xp.expand_dims(grad, self.axis)
         return grad * (positions == index)
+
+
+class AMax(Function):
+    saves_inputs = False  # only where the maxima were
+
+    def forward(self, a, axis, keepdim):  # the largest entry over ``axis`` (an int, a tuple, or None for all)
+        self.axis, self.keepdim = axis, keepdim
+        out = a.max(axis=axis, keepdims=True)
+        self.winners = a == out
+        return out if keepdim else out.squeeze(axis)  # squeeze(None) drops every dim: all were reduced
+
+    def backward(self, grad):  # a tie shares the gradient evenly (as PyTorch's max() and amax)
+        xp = backend.get_array_module(grad)
+        if not self.keepdim and self.axis is not None:
+            grad = xp.expand_dims(grad, self.axis)
+        return grad * self.winners / self.winners.sum(axis=self.axis, keepdims=True)
+
+class Prod(Function):
+    def forward(self, a, axis, keepdim):  # Π over ``axis`` (all axes when None)
+        self.a, self.axis, self.keepdim = a, axis, keepdim
+        return a.prod(axis=axis, keepdims=keepdim)
+
+    def backward(self, grad):  # d/da_i = Π_{j≠i} a_j, the product of the others: never divide by a zero
+        xp = backend.get_array_module(grad)
+        if not self.keepdim and self.axis is not None:
+            grad = xp.expand_dims(grad, self.axis)
+        zero = self.a == 0
+        zeros = zero.sum(axis=self.axis, keepdims=True)  # how many zeros each product has
+        nonzero = xp.where(zero, 1, self.a)
+        nonzero_product = nonzero.prod(axis=self.axis, keepdims=True)
+        # no zero: Π / a_i. One zero: the others' product at the zero, 0 elsewhere. Two or more: 0 everywhere.
+        others = xp.where(zeros == 0, nonzero_product / nonzero, zero * (zeros == 1) * nonzero_product)
+        return grad * others
+
+
+class CumSum(Function):
+    saves_inputs = False
+
+    def forward(self, a, axis):  # out_k = Σ_{i≤k} a_i along ``axis``
+        self.axis = axis
+        return backend.get_array_module(a).cumsum(a, axis=axis)
+
+    def backward(self, grad):  # a_i is in every out_k with k ≥ i: the gradient is a cumulative sum from the end
+        xp = backend.get_array_module(grad)
+        return xp.flip(xp.cumsum(xp.flip(grad, self.axis), axis=self.axis), self.axis)
 
 
 # ---------------------------------------------------------------- movement
@@ -440,6 +568,32 @@ class MatMul(Function):
         grad_b = unbroadcast(xp.swapaxes(a2, -1, -2) @ grad, b2.shape)
         return grad_a.reshape(a.shape), grad_b.reshape(b.shape)
 
+
+class Einsum(Function):
+    def forward(self, *arrays, subscripts, output):  # explicit subscripts, e.g. ("ij", "jk") and output "ik"
+        self.arrays, self.subscripts, self.output = arrays, subscripts, output
+        return backend.get_array_module(arrays[0]).einsum(",".join(subscripts) + "->" + output, *arrays)
+
+    def backward(self, grad):  # an operand's gradient: the einsum of all the others and grad, into its subscripts
+        return tuple(self.gradient_of(k, grad) if needed else None for k, needed in enumerate(self.needs_input_grad))
+
+    def gradient_of(self, k, grad):
+        xp = backend.get_array_module(grad)
+        terms = [(s, a) for j, (s, a) in enumerate(zip(self.subscripts, self.arrays)) if j != k]
+        terms.append((self.output, grad))
+        elsewhere = "".join(s for s, _ in terms)
+        fresh = iter(sorted(set(string.ascii_letters) - set(elsewhere) - set(self.subscripts[k])))
+        target = ""
+        for letter, size in zip(self.subscripts[k], self.arrays[k].shape):
+            if letter in target:  # "ii": a diagonal. A fresh letter, tied to the first by an identity matrix
+                tied = next(fresh)
+                terms.append((letter + tied, xp.eye(size, dtype=grad.dtype)))
+                letter = tied
+            elif letter not in elsewhere:  # "ij->i": j summed in this operand only, the gradient is flat along it
+                terms.append((letter, xp.ones(size, grad.dtype)))
+            target += letter
+        subscripts, arrays = zip(*terms)
+        return xp.einsum(",".join(subscripts) + "->" + target, *arrays)
 
 class Softmax(Function):
     saves_inputs, saves_output = False, True

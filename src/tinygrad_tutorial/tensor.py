@@ -5,6 +5,7 @@ A tensor holds its values in ``.array``. When it was produced by an op on tensor
 that require gradients, ``.grad_fn`` is that op's node in the graph (see
 ``autograd.py``); ``backward()`` walks those nodes and fills ``.grad``.
 """
+import math
 import numbers
 
 import numpy as np
@@ -377,16 +378,42 @@ class Tensor:
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
-    def __invert__(self):
-        if self.array.dtype != np.bool_:
-            raise TypeError(f"~ is only defined for bool tensors here, got {self.dtype}")
-        return Tensor(~self.array)
+    # & | ^ ~ are bitwise on integers and logical on bools (bool & bool is bool), as in PyTorch
+    def bitwise_and(self, other):
+        return _bitwise("bitwise_and", self, other)
 
-    def __and__(self, other):
+    def bitwise_or(self, other):
+        return _bitwise("bitwise_or", self, other)
+
+    def bitwise_xor(self, other):
+        return _bitwise("bitwise_xor", self, other)
+
+    def bitwise_not(self):
+        return _bitwise("invert", self)
+
+    __and__, __or__, __xor__, __invert__ = bitwise_and, bitwise_or, bitwise_xor, bitwise_not
+
+    def __rand__(self, other):
+        return _bitwise("bitwise_and", _as_tensor(other, self), self)
+
+    def __ror__(self, other):
+        return _bitwise("bitwise_or", _as_tensor(other, self), self)
+
+    def __rxor__(self, other):
+        return _bitwise("bitwise_xor", _as_tensor(other, self), self)
+
+    # logical_*: any dtype, nonzero counts as True, the result is bool
+    def logical_and(self, other):
         return _compare("logical_and", self, other)
 
-    def __or__(self, other):
+    def logical_or(self, other):
         return _compare("logical_or", self, other)
+
+    def logical_xor(self, other):
+        return _compare("logical_xor", self, other)
+
+    def logical_not(self):
+        return Tensor(backend.get_array_module(self.array).logical_not(self.array))
 
     def equal(self, other):
         return self.shape == other.shape and bool((self == other).all())
@@ -402,6 +429,32 @@ class Tensor:
     def any(self, dim=None, keepdim=False):
         """True where some element (along ``dim``, or of the whole tensor) is nonzero: a bool tensor."""
         return Tensor(self.array.any(axis=_dims(dim, self.ndim), keepdims=keepdim))
+
+    def count_nonzero(self, dim=None):
+        return Tensor((self.array != 0).sum(axis=_dims(dim, self.ndim)).astype(np.int64))
+
+    def nonzero(self, as_tuple=False):
+        """The positions of the nonzero elements: one row (i, j, ...) each, or one index tensor per dimension."""
+        xp = backend.get_array_module(self.array)
+        positions = [p.astype(np.int64) for p in xp.nonzero(xp.atleast_1d(self.array))]  # NumPy refuses 0-d
+        if as_tuple:
+            return tuple(Tensor(p) for p in positions)
+        rows = xp.stack(positions, axis=1) if self.ndim else xp.zeros((len(positions[0]), 0), np.int64)
+        return Tensor(rows)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values, always sorted; ``return_inverse``: where each element's value is in them;
+        ``return_counts``: how often each occurs. A selection of values, with no gradient (as PyTorch)."""
+        if dim is not None:
+            raise NotImplementedError("unique(dim=...) is not implemented; only unique over all elements")
+        xp = backend.get_array_module(self.array)
+        values, inverse, counts = xp.unique(self.array, return_inverse=True, return_counts=True)
+        out = [Tensor(values)]
+        if return_inverse:
+            out.append(Tensor(inverse.reshape(self.shape).astype(np.int64)))
+        if return_counts:
+            out.append(Tensor(counts.astype(np.int64)))
+        return tuple(out) if len(out) > 1 else out[0]
 
     # ------------------------------------------------------------ elementwise functions
     def exp(self):
@@ -427,6 +480,47 @@ class Tensor:
 
     def sigmoid(self):
         return ops.Sigmoid.apply(_floating(self))
+
+    def asin(self):
+        return ops.Asin.apply(_floating(self))
+
+    def acos(self):
+        return ops.Acos.apply(_floating(self))
+
+    def atan(self):
+        return ops.Atan.apply(_floating(self))
+
+    def sinh(self):
+        return ops.Sinh.apply(_floating(self))
+
+    def cosh(self):
+        return ops.Cosh.apply(_floating(self))
+
+    def log1p(self):
+        return ops.Log1p.apply(_floating(self))
+
+    def expm1(self):
+        return ops.Expm1.apply(_floating(self))
+
+    def log2(self):  # log₂ a = ln a / ln 2
+        return self.log() / math.log(2)
+
+    def log10(self):
+        return self.log() / math.log(10)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def atan2(self, other):
+        """The angle of the point (other, self) in (-π, π]: atan(self / other) in the right quadrant."""
+        return _binary(ops.Atan2, *_floating_pair(self, other))
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        """√(self² + other²), without overflow in the squares."""
+        if not self.is_floating_point():
+            raise RuntimeError(f"hypot: expected floating point tensors, got {self.dtype}")
+        return _binary(ops.Hypot, self, other)
 
     def relu(self):
         return ops.ReLU.apply(self)
@@ -494,10 +588,57 @@ class Tensor:
 
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
-        x = self if dtype is None else self.to(dtype)
-        if not x.is_floating_point():
-            x = x.long()  # integer sums are int64 (True + True = 2, no uint8 overflow), as torch
+        x = _accumulator(self, dtype)
         return ops.Sum.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        x = _accumulator(self, dtype)
+        return ops.Prod.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
+
+    def cumsum(self, dim, dtype=None):
+        """Running sums along ``dim``: out[k] = x[0] + ... + x[k]."""
+        x = _accumulator(self, dtype)
+        if x.ndim == 0:
+            return ops.CumSum.apply(x.reshape(1), axis=0).reshape(())
+        return ops.CumSum.apply(x, axis=_dim(dim, x.ndim))
+
+    def cumprod(self, dim, dtype=None):
+        """Running products along ``dim``, each the previous one times the next entry: made of products
+        only, so the gradient is exact with zeros too (dividing the output by x would not be)."""
+        x = _accumulator(self, dtype)
+        if x.ndim == 0:
+            return x.reshape(1).cumprod(0).reshape(())
+        axis = _dim(dim, x.ndim)
+        if x.shape[axis] == 0:
+            return x.clone()
+        entries = x.unbind(axis)
+        products = [entries[0]]
+        for entry in entries[1:]:
+            products.append(products[-1] * entry)
+        return stack(products, axis)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim``, that dimension removed."""
+        axis = _dim(dim, self.ndim)
+        return tuple(self[(slice(None),) * axis + (i,)] for i in range(self.shape[axis]))
+
+    def amax(self, dim=(), keepdim=False):
+        """The largest entry over ``dim`` (every dim when empty); tied maxima share the gradient."""
+        every = isinstance(dim, (tuple, list)) and not dim
+        return ops.AMax.apply(self, axis=None if every else _dims(dim, self.ndim), keepdim=keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return -(-self).amax(dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """``torch.norm``: "fro" (the default: the 2-norm of all elements of ``dim``) and numbers p give
+        vector norms over ``dim`` (every element when None); "nuc" is a matrix norm."""
+        from . import linalg  # linalg builds on Tensor
+
+        x = self if dtype is None else self.to(dtype)
+        if p == "nuc":
+            return linalg.matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
+        return linalg.vector_norm(x, 2 if p == "fro" else p, dim, keepdim)
 
     def mean(self, dim=None, keepdim=False):
         if not self.is_floating_point():
@@ -523,9 +664,9 @@ class Tensor:
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         if dim is None:
-            return ops.Max.apply(self, axis=None, keepdim=False)
+            return ops.AMax.apply(self, axis=None, keepdim=False)
         axis = _dims(dim, self.ndim)
-        values = ops.Max.apply(self, axis=axis, keepdim=keepdim)
+        values = (ops.Max if axis is not None else ops.AMax).apply(self, axis=axis, keepdim=keepdim)  # 0-d: None
         return ValuesIndices(values, self.argmax(dim, keepdim), "max")
 
     def min(self, dim=None, keepdim=False):
@@ -703,6 +844,54 @@ class Tensor:
         tiled = interleaved.expand([n for count, size in zip(sizes, shape) for n in (count, size)])
         return tiled.reshape([count * size for count, size in zip(sizes, shape)])
 
+    def roll(self, shifts, dims=None):
+        """Shift the entries ``shifts`` places along ``dims``; what falls off the end comes back at the start.
+        (Without ``dims``: along the flattened tensor.) Two slices swapped, so the gradient rolls back."""
+        if dims is None:
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        shifts, dims = (shifts, dims) if isinstance(shifts, (tuple, list)) else ((shifts,), (dims,))
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"roll: shifts and dims must have the same length, got {len(shifts)} and {len(dims)}")
+        out = self
+        for shift, dim in zip(shifts, dims):
+            axis = _dim(dim, self.ndim)
+            size = self.shape[axis] if self.ndim else 1
+            cut = size - shift % size if size else 0
+            if self.ndim and 0 < cut < size:
+                before = (slice(None),) * axis
+                out = cat([out[before + (slice(cut, None),)], out[before + (slice(0, cut),)]], axis)
+        return out
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The entries x[i, i + offset] of the (dim1, dim2) planes, along a new last dimension."""
+        dim1, dim2 = _dim(dim1, self.ndim), _dim(dim2, self.ndim)
+        if dim1 == dim2:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        rows, cols = self.shape[dim1], self.shape[dim2]
+        length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+        steps = backend.get_array_module(self.array).arange(length)
+        planes_last = self.permute([d for d in range(self.ndim) if d not in (dim1, dim2)] + [dim1, dim2])
+        return planes_last[..., Tensor(steps - min(offset, 0)), Tensor(steps + max(offset, 0))]
+
+    def diag(self, diagonal=0):
+        """A vector put on the ``diagonal``-th diagonal of a square matrix, or a matrix's diagonal as a vector."""
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        if self.ndim != 1:
+            raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
+        size = len(self) + abs(diagonal)
+        xp = backend.get_array_module(self.array)
+        rows, cols = xp.arange(size)[:, None], xp.arange(size)[None, :]
+        if not len(self):
+            return zeros(size, size, dtype=self.dtype, device=self.device)
+        source = xp.clip(rows if diagonal >= 0 else cols, 0, len(self) - 1)  # which entry each row (or column) shows
+        return where(Tensor(cols - rows == diagonal), self[Tensor(source)], _as_tensor(0, self))
+
+    def trace(self):
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        return self.diagonal().sum()
+
     def contiguous(self):
         """Itself when its memory is laid out row by row, else a copy (values are the same either way)."""
         if self.is_contiguous():
@@ -827,6 +1016,9 @@ class Tensor:
     sigmoid_, tanh_, relu_, sin_, cos_ = map(_inplace_version, ("sigmoid", "tanh", "relu", "sin", "cos"))
     floor_, ceil_, round_, trunc_, sign_ = map(_inplace_version, ("floor", "ceil", "round", "trunc", "sign"))
     square_, masked_fill_ = map(_inplace_version, ("square", "masked_fill"))
+    cumsum_, cumprod_ = map(_inplace_version, ("cumsum", "cumprod"))
+    bitwise_and_, bitwise_or_, bitwise_xor_ = map(_inplace_version, ("bitwise_and", "bitwise_or", "bitwise_xor"))
+    __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
     del _inplace_version
 
 
@@ -931,6 +1123,35 @@ def _compare(name, a, b):
 
 def _floating(x):
     return x if x.is_floating_point() else x.to(dt.default_float)
+
+
+def _floating_pair(a, b):
+    """Two operands in their common dtype, a float one (int with int gives float32, as PyTorch)."""
+    b = _as_tensor(b, a)
+    common = dt.result_type(a, b)
+    common = common if common.is_floating_point else dt.default_float
+    return a.to(common), b.to(common)
+
+
+def _accumulator(x, dtype):
+    """The tensor a sum or product runs on: in ``dtype`` when given, integers and bools as int64
+    (True + True = 2, no uint8 overflow), as PyTorch."""
+    x = x if dtype is None else x.to(dtype)
+    return x if x.is_floating_point() else x.long()
+
+
+def _bitwise(name, a, b=None):
+    """A bitwise op (``invert`` when ``b`` is None) in the operands' common dtype, integer or bool only."""
+    operands = (a,) if b is None else (a, _as_tensor(b, a))
+    common = dt.result_type(*operands)
+    if common.is_floating_point:
+        raise RuntimeError(f"{name}: only integer and bool tensors have bits to combine, got "
+                           f"{' and '.join(str(x.dtype) for x in operands)}")
+    arrays = [x.to(common).array for x in operands]
+    if len(arrays) == 2:
+        backend.check_same_device(arrays, name)
+        broadcast_shape(a.shape, operands[1].shape)
+    return Tensor(getattr(backend.get_array_module(arrays[0]), name)(*arrays))
 
 
 def _dim(dim, ndim):
