@@ -89,6 +89,12 @@ def test_prod_cumsum_cumprod_dtypes(dtype, device):
         both(fn, values, device=device, grad=False)
 
 
+def test_prod_and_cumsum_take_one_dim(device):
+    x = np.ones((2, 3), np.float32)
+    raises_like_torch(lambda m, a: a.prod((0, 1)), x, device=device, match="'dim' must be int, not tuple")
+    raises_like_torch(lambda m, a: a.cumsum(2), x, device=device, match="Dimension out of range")
+
+
 def test_cumsum_and_cumprod_gradients(device):
     values = f32([[1.0, 0.0, 2.0, -3.0], [0.0, 2.0, 0.0, 1.5]])  # zeros: cumprod must not divide by them
     both(lambda m, a: a.cumsum(1), values, device=device)

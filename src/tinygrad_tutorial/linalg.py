@@ -10,8 +10,7 @@ import numpy as np
 
 from . import backend
 from .autograd import Function
-from .ops import unbroadcast
-from .tensor import Tensor, _dim, where
+from .tensor import Tensor, _dim, broadcast_shape, where
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
@@ -96,15 +95,13 @@ class Inv(Function):
 class Solve(Function):
     saves_output = True
 
-    def forward(self, a, b):  # X with AX = B, i.e. A⁻¹B, without forming A⁻¹
+    def forward(self, a, b):  # X with AX = B, i.e. A⁻¹B, without forming A⁻¹ (same batch shape for A and B)
         self.a, self.x = a, backend.get_array_module(a).linalg.solve(a, b)
-        self.b_shape = b.shape
         return self.x
 
     def backward(self, grad):  # X = A⁻¹B: dL/dB = A⁻ᵀG (one more solve), dL/dA = -dL/dB Xᵀ (from inv's rule)
         grad_b = backend.get_array_module(grad).linalg.solve(self.a.swapaxes(-1, -2), grad)
-        grad_a = -grad_b @ self.x.swapaxes(-1, -2)
-        return unbroadcast(grad_a, self.a.shape), unbroadcast(grad_b, self.b_shape)
+        return -grad_b @ self.x.swapaxes(-1, -2), grad_b
 
 
 class Det(Function):
@@ -115,7 +112,7 @@ class Det(Function):
         self.out = backend.get_array_module(a).linalg.det(a)
         return self.out
 
-    def backward(self, grad):  # d det A = det A · tr(A⁻¹ dA), so dL/dA = g · det A · A⁻ᵀ (A must be invertible)
+    def backward(self, grad):  # d det A = det A · tr(A⁻¹ dA), so dL/dA = g · det A · A⁻ᵀ (for an invertible A)
         inverse_t = backend.get_array_module(grad).linalg.inv(self.a).swapaxes(-1, -2)
         return (grad * self.out)[..., None, None] * inverse_t
 
@@ -141,6 +138,8 @@ def solve(A, B):
     if matrix_b.ndim < 2 or matrix_b.shape[-2] != A.shape[-1]:
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
                            f"({'x'.join(map(str, A.shape))} and {'x'.join(map(str, B.shape))})")
+    batch = broadcast_shape(A.shape[:-2], matrix_b.shape[:-2])  # expanded here, so the gradients sum back
+    A, matrix_b = A.expand(batch + tuple(A.shape[-2:])), matrix_b.expand(batch + tuple(matrix_b.shape[-2:]))
     X = _singular_as_error("linalg.solve", Solve.apply, A, matrix_b)
     return X.squeeze(-1) if vector else X
 

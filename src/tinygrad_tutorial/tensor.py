@@ -592,6 +592,8 @@ class Tensor:
         return ops.Sum.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
+        if dim is not None and not isinstance(dim, int):  # sum takes several dims, prod one (as PyTorch)
+            raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
         x = _accumulator(self, dtype)
         return ops.Prod.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
 
