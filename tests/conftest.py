@@ -1,4 +1,11 @@
-"""Shared fixtures: every device-aware test runs on the CPU and, when a GPU is present, on CUDA."""
+"""Shared fixtures: every device-aware test runs on the CPU and, when a GPU is present, on CUDA.
+
+``--device fakecuda`` runs the cuda variants without a GPU, on the strict host-only CuPy stand-in of
+tests/fake_cupy/ (NumPy underneath, CuPy's host/device rules on top): it catches NumPy/CuPy mixing.
+"""
+import sys
+from pathlib import Path
+
 import pytest
 
 import tinygrad_tutorial as tt
@@ -8,13 +15,29 @@ CUDA_SKIP_REASON = "CUDA is not available here: " + (backend._cupy_or_reason()[1
 
 
 def pytest_addoption(parser):
-    parser.addoption("--device", action="store", default=None, choices=("cpu", "cuda"),
-                     help="run device-parametrized tests on this device only")
+    parser.addoption("--device", action="store", default=None, choices=("cpu", "cuda", "fakecuda"),
+                     help="run device-parametrized tests on this device only; fakecuda: the cuda tests on "
+                          "tests/fake_cupy, a host-only CuPy that refuses host/device mixing")
+
+
+def pytest_configure(config):
+    if config.getoption("--device") == "fakecuda":
+        fake = str(Path(__file__).parent / "fake_cupy")
+        for name in [m for m in sys.modules if m.split(".")[0] in ("cupy", "cupyx", "cupy_backends")]:
+            del sys.modules[name]  # a real CuPy imported while looking for a GPU gives way to the fake
+        sys.path.insert(0, fake)
+        try:
+            import cupy  # noqa: F401  (the fake: now in sys.modules, so the package imports it)
+            import cupyx  # noqa: F401
+        finally:
+            sys.path.remove(fake)
+        backend._cupy_or_reason.cache_clear()
 
 
 def pytest_generate_tests(metafunc):
     if "device" in metafunc.fixturenames:
         only = metafunc.config.getoption("--device")
+        only = "cuda" if only == "fakecuda" else only
         devices = [only] if only else ["cpu", "cuda"]
         metafunc.parametrize("device", [
             pytest.param(d, marks=pytest.mark.skipif(d == "cuda" and not tt.cuda.is_available(),
