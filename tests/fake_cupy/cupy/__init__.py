@@ -226,6 +226,17 @@ def _method(name):
     return call
 
 
+class _Flags:
+    """CuPy's flags: contiguity and ownership only (no ``writeable``: device arrays cannot be made read-only)."""
+
+    def __init__(self, np_flags):
+        self.c_contiguous, self.f_contiguous, self.owndata = np_flags.c_contiguous, np_flags.f_contiguous, \
+            np_flags.owndata
+
+    def __getitem__(self, name):
+        return {"C_CONTIGUOUS": self.c_contiguous, "F_CONTIGUOUS": self.f_contiguous, "OWNDATA": self.owndata}[name]
+
+
 def _binary(name, reflected=False):
     def op(self, other):
         if not isinstance(other, (ndarray, _SCALARS, _np.ndarray)):
@@ -335,7 +346,7 @@ class ndarray:
     nbytes = property(lambda self: self._a.nbytes)
     itemsize = property(lambda self: self._a.itemsize)
     strides = property(lambda self: self._a.strides)
-    flags = property(lambda self: self._a.flags)
+    flags = property(lambda self: _Flags(self._a.flags))
     T = property(lambda self: _wrap(self._a.T))
     mT = property(lambda self: _wrap(self._a.mT))
     real = property(lambda self: _wrap(self._a.real))
@@ -388,7 +399,7 @@ class ndarray:
         _scatter(_np.add, self, slices, value, "cupy.ndarray.scatter_add")
 
     def __getattr__(self, name):  # the remaining NumPy methods: astype, reshape, sum, transpose, copy, ...
-        if name.startswith("_") or name in ("itemset", "tofile", "dump", "dumps", "newbyteorder", "ctypes"):
+        if name.startswith("_") or name in ("itemset", "newbyteorder", "ctypes", "setflags", "byteswap"):
             raise AttributeError(f"'cupy.ndarray' object has no attribute {name!r}")
         if not callable(getattr(self._a, name)):
             raise AttributeError(name)
