@@ -23,6 +23,8 @@ What it checks, as CuPy does (cupy/_core/core.pyx, _kernel.pyx, _scalar.pyx, _ro
   index refuses a non-0-d NumPy array (CuPy's ``fill``); through an advanced index it copies it over.
 * ``cupyx.scatter_add`` (and ``ufunc.at``) with an advanced index refuses the dtypes CUDA has no atomicAdd for
   (bool, int8/16, int64, ...), as CuPy does.
+* Keywords CuPy's signatures lack raise: ``initial=``/``where=`` of reductions, a ``kind=`` other than
+  ``"stable"`` for sorting.
 * Object and string dtypes are refused. Views keep ``base`` pointing at the array that owns the memory.
 
 What it cannot check: kernels and their compilation, asynchronous execution (``synchronize`` is a no-op),
@@ -50,6 +52,7 @@ _JOINS = {"concatenate", "stack", "vstack", "hstack", "dstack", "column_stack"}
 _SHAPE_FIRST = {"zeros", "ones", "empty", "full"}  # CuPy computes the allocation on the host
 _ATOMIC_ADD_DTYPES = {_np.dtype(t) for t in (_np.int32, _np.float16, _np.float32, _np.float64, _np.uint32,
                                              _np.uint64)}
+_REDUCTIONS = {"sum", "prod", "max", "min", "amax", "amin", "mean", "all", "any"}  # no initial=/where= in CuPy
 _owners = weakref.WeakValueDictionary()  # id(NumPy array owning memory) -> the cupy array wrapping it
 
 
@@ -96,6 +99,15 @@ def _unwrap(value, what, host_ok=False):
     if type(value) is dict:
         return {k: _unwrap(v, what, host_ok) for k, v in value.items()}
     return value
+
+
+def _check_keywords(name, kwargs):
+    """Keywords NumPy takes and CuPy's signatures lack (docs.cupy.dev): CuPy raises on them."""
+    unknown = {"initial", "where"} & set(kwargs) if name in _REDUCTIONS else set()
+    if unknown:
+        raise TypeError(f"cupy {name}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if name in ("sort", "argsort") and kwargs.get("kind") not in (None, "stable"):
+        raise ValueError(f"cupy {name}: kind={kwargs['kind']!r} is not supported (CuPy sorts stably only)")
 
 
 def _operand(value, what):
@@ -181,6 +193,7 @@ def _function(np_func, name):
         if name in _SHAPE_FIRST and args and (isinstance(args[0], ndarray) or (
                 isinstance(args[0], (tuple, list)) and any(isinstance(s, ndarray) for s in args[0]))):
             raise TypeError(f"cupy.{name}: a shape must live on the host, not in a cupy array")
+        _check_keywords(name, kwargs)
         return _wrap(np_func(*_unwrap(args, name, host_ok), **_unwrap(kwargs, name, host_ok)), args)
 
     call.__module__, call.__qualname__ = "cupy", name
@@ -218,6 +231,7 @@ def __getattr__(name):
 
 def _method(name):
     def call(self, *args, **kwargs):
+        _check_keywords(name, kwargs)
         host_ok = name in ("take", "put", "compress", "repeat")
         result = getattr(self._a, name)(*_unwrap(args, f"ndarray.{name}", host_ok),
                                          **_unwrap(kwargs, f"ndarray.{name}", host_ok))
