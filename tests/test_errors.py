@@ -183,3 +183,21 @@ def test_backward_errors_are_clear():
         (x * 2).backward()
     with pytest.raises(RuntimeError, match="does not require grad"):
         tt.ones(3).sum().backward()
+
+
+def test_an_index_past_the_end_raises_on_every_device(device):
+    """NumPy raises; CuPy would wrap the index around (a[[3]] of 3 elements reads a[0]), so the package checks
+    GPU index arrays itself (backend.check_index_bounds): both devices give NumPy's error."""
+    x = tt.arange(6.0, device=device).reshape(2, 3)
+
+    def index(*values):
+        return tt.tensor(list(values), device=device)
+
+    for bad in (lambda: x[index(2)], lambda: x[:, index(0, 3)], lambda: x[..., index(-4)], lambda: x[None, 1, [5]],
+                lambda: x.gather(1, index(0, 3).reshape(1, 2)),
+                lambda: x.clone().scatter_(1, index(3).reshape(1, 1), 1.0)):
+        with pytest.raises(IndexError, match=r"index (2|3|-4|5) is out of bounds for axis (0|1) with size (2|3)"):
+            bad()
+    with pytest.raises(IndexError, match="index 3 is out of bounds for axis 1 with size 3"):
+        x.clone()[:, index(3)] = 0.0
+    assert x[:, index(-1, 0)].tolist() == [[2.0, 0.0], [5.0, 3.0]]  # in bounds, negative ones included

@@ -128,6 +128,26 @@ def is_view_of(view, array):
     return view.base is not None and view.base is (array if array.base is None else array.base)
 
 
+def check_index_bounds(index, shape):
+    """Raise IndexError, as NumPy does, where an integer index array of ``index`` (a tuple as for ``a[index]``)
+    points past its axis of ``shape``. CuPy checks no bounds: it wraps such an index around (``a[[3]]`` of
+    3 elements reads ``a[0]``), so a GPU tensor would quietly read or write the wrong element."""
+    if not any(is_gpu_array(item) for item in index):
+        return  # NumPy checks by itself
+    spans = [0 if item is None or item is Ellipsis else item.ndim if getattr(item, "dtype", None) == bool else 1
+             for item in index]  # how many axes of the array each entry indexes
+    axis = 0
+    for item, span in zip(index, spans):
+        if item is Ellipsis:
+            span = len(shape) - sum(spans)  # the axes no other entry names
+        elif is_gpu_array(item) and item.dtype.kind in "iu" and axis < len(shape):
+            outside = (item >= shape[axis]) | (item < -shape[axis])
+            if outside.any():  # one device synchronization
+                bad = int(item.ravel()[outside.ravel().argmax()])
+                raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {shape[axis]}")
+        axis += span
+
+
 def scatter_add(target, index, values):
     """``target[index] += values`` where repeated indices add up (NumPy and CuPy spell it differently)."""
     if isinstance(target, np.ndarray):

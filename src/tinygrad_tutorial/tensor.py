@@ -988,6 +988,7 @@ class Tensor:
         elif src is not None:
             value = src  # scatter_(dim, index, 1.0): a number given in place of src
         self._check_inplace()
+        backend.check_index_bounds(positions, self.shape)
         self.array[positions] = value
         self._bump_version()
         return self
@@ -1221,6 +1222,7 @@ def _array_index(index, x):
         elif isinstance(item, (list, np.ndarray)) or backend.is_gpu_array(item):  # gather's positions: raw arrays
             item, advanced = backend.get_array_module(x.array).array(item), True  # a copy, as above
         converted.append(item)
+    backend.check_index_bounds(converted, x.shape)
     return tuple(converted), advanced
 
 
