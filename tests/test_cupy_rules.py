@@ -77,3 +77,10 @@ def test_views_point_at_the_array_that_owns_the_memory(cp):
     x = cp.ones((2, 3), dtype=np.float32)
     assert backend.is_view_of(x.T, x) and backend.is_view_of(x[0].reshape(3, 1), x)
     assert not backend.is_view_of(x.copy(), x) and cp.asarray(x) is x
+
+
+def test_index_arrays_past_the_end_wrap_around_but_integers_raise(cp):
+    x = cp.arange(3, dtype=np.float32)  # hence backend.check_index_bounds for GPU tensors
+    assert x[np.array([3, -4])].tolist() == [0.0, 2.0] and x.take(cp.asarray(np.array([4]))).tolist() == [1.0]
+    with pytest.raises(IndexError):
+        x[3]

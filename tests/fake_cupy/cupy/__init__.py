@@ -19,8 +19,10 @@ What it checks, as CuPy does (cupy/_core/core.pyx, _kernel.pyx, _scalar.pyx, _ro
   NumPy array mixed in raises there too.
 * Results are cupy arrays: reductions and integer indexing give 0-d cupy arrays, never NumPy scalars;
   ``x[i]`` with integers is a 0-d view.
-* Indexing may use NumPy integer/boolean arrays or lists (CuPy copies them over). Assigning through a basic
-  index refuses a non-0-d NumPy array (CuPy's ``fill``); through an advanced index it copies it over.
+* Indexing may use NumPy integer/boolean arrays or lists (CuPy copies them over). Out-of-bounds entries of
+  integer index arrays (indexing, ``take``, ``take_along_axis``, ``scatter_add``) wrap around instead of raising, as CuPy checks
+  no bounds on the device; a plain integer still raises. Assigning through a basic index refuses a
+  non-0-d NumPy array (CuPy's ``fill``); through an advanced index it copies it over.
 * ``cupyx.scatter_add`` (and ``ufunc.at``) with an advanced index refuses the dtypes CUDA has no atomicAdd for
   (bool, int8/16, int64, ...), as CuPy does.
 * Keywords CuPy's signatures lack raise: ``initial=``/``where=`` of reductions, a ``kind=`` other than
@@ -30,7 +32,7 @@ What it checks, as CuPy does (cupy/_core/core.pyx, _kernel.pyx, _scalar.pyx, _ro
 What it cannot check: kernels and their compilation, asynchronous execution (``synchronize`` is a no-op),
 memory limits and pools, more than one device, the summation order of float atomics (``scatter_add`` adds in
 a fixed order here), GPU math precision, NumPy functions CuPy lacks (only those listed in ``_MISSING`` are
-refused), CuPy's wrap-around of out-of-bounds indices in ``take``, and behaviour of APIs the package
+refused), and behaviour of APIs the package
 does not use (``cupy.random`` is NumPy's, wrapped).
 """
 import functools
@@ -169,6 +171,7 @@ class ufunc:
 
 def _scatter(np_ufunc, array, index, values, what):
     index = _unwrap(index, what, host_ok=True)
+    index = _wrap_around(index if isinstance(index, tuple) else (index,), array.shape)
     arrays = [i for i in (index if isinstance(index, tuple) else (index,)) if isinstance(i, (_np.ndarray, list))]
     mask = len(arrays) == 1 and _np.asarray(arrays[0]).dtype == bool  # CuPy adds under a mask without atomics
     if np_ufunc is _np.add and arrays and not mask and array.dtype not in _ATOMIC_ADD_DTYPES:
@@ -223,10 +226,13 @@ class _Namespace:
         return value
 
 
+_made = {}  # not in globals(): a generated cupy.sum must not shadow the builtin sum inside this module
+
+
 def __getattr__(name):
-    value = _lookup(_np, name)
-    globals()[name] = value
-    return value
+    if name not in _made:
+        _made[name] = _lookup(_np, name)
+    return _made[name]
 
 
 def _method(name):
@@ -238,6 +244,24 @@ def _method(name):
         return _wrap(result, (self,))
     call.__name__ = name
     return call
+
+
+def _wrap_around(key, shape):
+    """CuPy does not bounds-check integer index arrays: an index past the end wraps around (modulo the
+    axis length) instead of raising IndexError as NumPy does (cupy.ndarray.__getitem__'s note)."""
+    key = [_np.asarray(k) if isinstance(k, list) else k for k in key]
+    used = sum(k.ndim if isinstance(k, _np.ndarray) and k.dtype == bool else 1 for k in key
+               if k is not None and k is not Ellipsis)
+    axis, wrapped = 0, []
+    for k in key:
+        if isinstance(k, _np.ndarray) and k.dtype.kind in "iu" and shape[axis] > 0:
+            k = k % shape[axis]
+        wrapped.append(k)
+        if k is Ellipsis:
+            axis += len(shape) - used
+        elif k is not None:
+            axis += k.ndim if isinstance(k, _np.ndarray) and k.dtype == bool else 1
+    return tuple(wrapped)
 
 
 class _Flags:
@@ -384,11 +408,11 @@ class ndarray:
         return _wrap(owner)
 
     # --- indexing ---------------------------------------------------------------------------------------
-    @staticmethod
-    def _index(key):
+    def _index(self, key):
         key = key if isinstance(key, tuple) else (key,)
         key = tuple(_unwrap(k, "indexing", host_ok=True) for k in key)
-        return key if any(k is Ellipsis for k in key) else key + (Ellipsis,)  # integers give 0-d views
+        key = key if any(k is Ellipsis for k in key) else key + (Ellipsis,)  # integers give 0-d views
+        return _wrap_around(key, self.shape)
 
     def __getitem__(self, key):
         return _wrap(self._a[self._index(key)])
@@ -411,6 +435,10 @@ class ndarray:
 
     def scatter_add(self, slices, value):
         _scatter(_np.add, self, slices, value, "cupy.ndarray.scatter_add")
+
+    def take(self, indices, axis=None, out=None):  # wraps around, as CuPy's take kernel does
+        indices = _unwrap(indices, "ndarray.take", host_ok=True)
+        return _wrap(self._a.take(indices, axis=axis, out=_unwrap(out, "ndarray.take"), mode="wrap"))
 
     def __getattr__(self, name):  # the remaining NumPy methods: astype, reshape, sum, transpose, copy, ...
         if name.startswith("_") or name in ("itemset", "newbyteorder", "ctypes", "setflags", "byteswap"):
@@ -455,6 +483,14 @@ def isscalar(element):
 
 def _not_on_host(*args, **kwargs):
     raise NotImplementedError("the fake cupy runs on the host: it cannot compile or launch CUDA kernels")
+
+
+def take_along_axis(a, indices, axis):
+    """CuPy's builds a fancy index from ``indices``: out-of-bounds entries wrap around."""
+    a, indices = _operand(a, "take_along_axis"), _operand(indices, "take_along_axis")
+    if axis is None:
+        a, axis = a.ravel(), 0
+    return _wrap(_np.take_along_axis(a, indices % a.shape[axis] if a.shape[axis] else indices, axis))
 
 
 ElementwiseKernel = ReductionKernel = RawKernel = RawModule = fuse = _not_on_host
