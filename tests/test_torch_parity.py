@@ -62,6 +62,19 @@ def test_abs_and_clamp_gradients_at_their_kinks(device):
         assert ours[0].grad.tolist() == theirs[0].grad.tolist()
 
 
+def test_clamp_with_tensor_bounds_matches_torch(device):
+    """Bounds per element (broadcast), with gradients for the bounds too; on cuda they used to reach CuPy as
+    Tensor objects and fail. Ties included: x on a bound keeps its gradient, as in PyTorch."""
+    x, low, high = np.array([[-2, 0.5, 1, 3], [0, 1, 2, 2.5]], np.float32), np.float32([[0], [0.5]]), np.float32(
+        [1, 1, 2, 2.25])
+    out_ours, out_theirs, ours, theirs = run_both(lambda m, a, lo, hi: a.clamp(lo, hi), [x, low, high], device)
+    assert_like_torch(out_ours, out_theirs)
+    for a, b in zip(ours, theirs):
+        assert_like_torch(a.grad, b.grad)
+    out_ours, out_theirs, _, _ = run_both(lambda m, a, hi: a.clamp(max=hi), [x, np.float32(0.7)], device)
+    assert_like_torch(out_ours, out_theirs)
+
+
 @pytest.mark.parametrize("fn", [
     lambda m, a: a ** 0,
     lambda m, a: a ** 2,

@@ -548,6 +548,9 @@ class Tensor:
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds per element, with their own gradients
+            below = self if min is None else where(self < min, min, self)
+            return below if max is None else where(below > max, max, below)
         x = self.to(dt.result_type(self, *(bound for bound in (min, max) if bound is not None)))  # int.clamp(0.5)
         return ops.Clamp.apply(x, low=min, high=max)
 
