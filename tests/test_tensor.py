@@ -17,6 +17,14 @@ def test_tensor_from_nested_lists_numbers_and_arrays(device):
     assert from_array.dtype == tt.float64 and from_array.shape == (2, 3)  # NumPy arrays keep their dtype
 
 
+def test_tensor_from_a_list_holding_scalar_tensors(device):
+    """As PyTorch's tensor([loss_a, loss_b]): each tensor is read as a number, also from a GPU (which NumPy
+    cannot read, so the package copies it first); the result is on the default device."""
+    t = tt.arange(4.0, device=device)
+    made = tt.tensor([t.sum(), t[1], 2.0])
+    assert made.tolist() == [6.0, 1.0, 2.0] and made.device == tt.device("cpu") and made.dtype == tt.float32
+
+
 def test_tensor_copies_its_data(device):
     source = np.zeros(3, np.float32)
     x = tt.tensor(source, device=device)

@@ -1334,7 +1334,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     elif isinstance(data, (np.ndarray, np.generic)) or backend.is_gpu_array(data):
         array = data.copy()
     else:
-        array = np.asarray(data)
+        try:
+            array = np.asarray(data)
+        except TypeError:  # tensor([t.sum(), 2.0]) with t on a GPU: NumPy cannot read it, so copy it first
+            array = np.asarray(_to_host(data))
         if array.dtype == object:
             raise TypeError(f"could not make a tensor from {type(data).__name__}: ragged or non-numeric data")
         if array.dtype.kind == "f":
@@ -1351,6 +1354,13 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     else:  # a tensor's copy stays where it was; Python and NumPy data go to the default device
         dev = backend.device_of(array) if isinstance(data, Tensor) or backend.is_gpu_array(data) else _default_device
     return Tensor(backend.to_device(array, dev), requires_grad=requires_grad)
+
+
+def _to_host(data):
+    """``data`` with every tensor in its (nested) lists read into a NumPy array."""
+    if isinstance(data, Tensor):
+        return data.detach().cpu().numpy()
+    return [_to_host(item) for item in data] if isinstance(data, (list, tuple)) else data
 
 
 def as_tensor(data, dtype=None, device=None):
