@@ -25,6 +25,15 @@ def test_tensor_from_a_list_holding_scalar_tensors(device):
     assert made.tolist() == [6.0, 1.0, 2.0] and made.device == tt.device("cpu") and made.dtype == tt.float32
 
 
+def test_numbers_given_as_scalar_tensors(device):
+    """PyTorch reads a 0-d tensor where a number goes (arange's bounds, fill_'s value), from any device:
+    here GPU memory cannot go through NumPy, and arange(tensor(3)) must count in int64 as arange(3) does."""
+    n, v = tt.tensor(3, device=device), tt.tensor(2.5, device=device)
+    assert tt.arange(n).tolist() == [0, 1, 2] and tt.arange(n).dtype == tt.int64
+    assert tt.arange(v, device=device).tolist() == [0.0, 1.0, 2.0] and tt.arange(v).dtype == tt.float32
+    assert tt.zeros(2, device=device).fill_(v).tolist() == [2.5, 2.5]
+
+
 def test_tensor_copies_its_data(device):
     source = np.zeros(3, np.float32)
     x = tt.tensor(source, device=device)

@@ -975,7 +975,7 @@ class Tensor:
 
     def fill_(self, value):
         self._check_inplace()
-        self.array[...] = value
+        self.array[...] = value.item() if isinstance(value, Tensor) else value  # a GPU array takes numbers only
         self._bump_version()
         return self
 
@@ -1412,7 +1412,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
-    values = (start, end, step)
+    start, end, step = values = tuple(v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     default = dt.int64 if all(isinstance(v, numbers.Integral) for v in values) else dt.float32
     return _new(lambda xp, s, d: xp.arange(start, end, step).astype(d), (), dtype, device, requires_grad, default)
 
