@@ -3,7 +3,9 @@
 Every op is a :class:`Function`. Calling ``SomeOp.apply(x, y)`` runs its
 ``forward`` on the raw arrays and, when gradients are wanted, returns a tensor
 whose ``grad_fn`` is that Function: a node that remembers its inputs and what
-it saved. :func:`backward` walks these nodes from the output back to the leaves.
+it saved. :func:`backward` walks these nodes from the output back to the leaves;
+:func:`grad` walks them the same way, but returns the gradients instead of
+adding them into ``.grad``.
 
 Code written for PyTorch defines its own ops in PyTorch's *ctx style* instead
 (``forward(ctx, ...)`` and ``backward(ctx, ...)`` as staticmethods, on tensors);
@@ -189,6 +191,14 @@ class Function:
 
     def name(self):
         return f"{type(self).__name__}Backward"
+
+    @property
+    def next_functions(self):
+        """PyTorch's edges of the graph, one ``(node, output index)`` per input: the node that made the input, an
+        :class:`AccumulateGrad` for a leaf that requires grad, ``None`` for an input that needs no gradient. Built
+        from ``inputs`` when asked for (``apply`` records nothing more); a node freed by ``backward()`` has let go
+        of its inputs, so it has no edges left."""
+        return tuple([_edge(x) for x in self.inputs])
 
     def __repr__(self):
         return f"<{self.name()}>"
@@ -382,13 +392,50 @@ class CustomFunctionNode(Function):
         return grad.array
 
 
-def topological_order(root):
-    """Nodes reachable from ``root``, each after every node that consumes its output.
+# ---------------------------------------------------------------- the graph as PyTorch shows it
+class AccumulateGrad:
+    """What PyTorch's ``next_functions`` shows for a leaf that requires grad: the node that adds the leaf's
+    gradient into its ``.grad`` (here :func:`backward` does that itself, so this node exists only to be looked
+    at). One per leaf, for as long as anybody holds it, so a walk over the graph meets the same one twice."""
+
+    next_functions = ()
+    _of_leaf = weakref.WeakValueDictionary()  # id(leaf) -> its AccumulateGrad (which keeps the leaf, and the id, alive)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @classmethod
+    def of(cls, leaf):
+        node = cls._of_leaf.get(id(leaf))
+        if node is None:
+            node = cls._of_leaf[id(leaf)] = cls(leaf)
+        return node
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+
+def _edge(x):
+    """``(node, output index)`` for one input of a node, as in PyTorch's ``next_functions``."""
+    node = x.grad_fn
+    if node is not None:
+        return node, node.output_index(x)
+    return (AccumulateGrad.of(x) if x.requires_grad else None), 0
+
+
+# ---------------------------------------------------------------- the backward pass
+def topological_order(*roots):
+    """Nodes reachable from the ``roots``, each after every node that consumes its output.
 
     An explicit stack instead of recursion, so a chain of 100,000 ops is fine.
     """
     order, visited = [], set()
-    stack = [(root, False)]
+    stack = []
+    for root in roots:  # a loop, not a comprehension: this runs at every backward() and costs less
+        stack.append((root, False))
     while stack:
         node, children_done = stack.pop()
         if children_done:
@@ -406,58 +453,169 @@ def topological_order(root):
     return order
 
 
-def backward(tensor, gradient=None, retain_graph=False):
-    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad``."""
-    if not tensor.requires_grad:
-        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-    if gradient is None:
-        if tensor.numel() != 1:
-            raise RuntimeError(f"grad can be implicitly created only for scalar outputs, but the tensor has shape "
-                               f"{tuple(tensor.shape)}; pass gradient= (a tensor of that shape) to backward()")
-        gradient = backend.get_array_module(tensor.array).ones_like(tensor.array)
-    else:
-        gradient = gradient.array if isinstance(gradient, _tensor.Tensor) else gradient
-        if tuple(gradient.shape) != tuple(tensor.shape):
-            raise RuntimeError(f"Mismatch in shape: gradient has shape {tuple(gradient.shape)} but the output "
-                               f"has shape {tuple(tensor.shape)}")
-    root = tensor.grad_fn
-    if root is None:  # backward() on a leaf: its gradient is the seed itself
-        _accumulate_into_leaf(tensor, _leaf_hooks[id(tensor)](gradient) if id(tensor) in _leaf_hooks else gradient)
-        return
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (``torch.autograd.backward``; ``Tensor.backward``
+    calls it). Each tensor is weighted by its gradient in ``grad_tensors`` (which a scalar may leave out); with
+    ``inputs``, only those tensors' ``.grad`` is filled, and they may be intermediate tensors."""
+    if create_graph:
+        _refuse_create_graph()
+    if inputs is not None:
+        inputs = _as_tuple(inputs, "inputs")
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    _backpropagate(_seeds(tensors, grad_tensors), retain_graph, _accumulate_into_leaf, inputs)
 
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
+         materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned as a tuple (``torch.autograd.grad``):
+    the backward pass of ``backward()``, but no ``.grad`` is touched. An input may be an intermediate tensor:
+    its gradient is taken as it leaves the node that made it. ``allow_unused`` gives None (``materialize_grads``:
+    zeros) for an input the outputs do not depend on, instead of an error."""
+    if create_graph:
+        _refuse_create_graph()
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
+    inputs = _as_tuple(inputs, "inputs")
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if not all(x.requires_grad for x in inputs):
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    collected = {}  # id(input) -> its gradient
+
+    def collect(x, g):
+        collected[id(x)] = collected[id(x)] + g if id(x) in collected else g
+
+    _backpropagate(_seeds(outputs, grad_outputs), retain_graph, collect, inputs)
+    grads = []
+    for i, x in enumerate(inputs):
+        if id(x) in collected:
+            grads.append(_tensor.Tensor(collected[id(x)]))
+        elif materialize_grads:
+            grads.append(_tensor.zeros_like(x))
+        elif allow_unused:
+            grads.append(None)
+        else:
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
+                               f"Set allow_unused=True if this is the desired behavior.")
+    return tuple(grads)
+
+
+def _refuse_create_graph():
+    raise NotImplementedError(
+        "create_graph=True (recording the backward pass, to differentiate gradients again) is not supported: "
+        "every op's backward here computes on raw arrays, so the gradients it returns have no graph; double "
+        "backward would need each backward written with differentiable tensor ops")
+
+
+def _as_tuple(values, what, none_allowed=False):
+    """One tensor or a sequence of them (and Nones, where allowed), as a tuple."""
+    if isinstance(values, _tensor.Tensor):
+        return (values,)
+    values = tuple(values) if isinstance(values, (tuple, list)) else (values,)
+    for v in values:
+        if not (isinstance(v, _tensor.Tensor) or none_allowed and v is None):
+            raise TypeError(f"{what} can be either Tensors{' or None' if none_allowed else ''}, but got "
+                            f"{type(v).__name__}")
+    return values
+
+
+def _seeds(tensors, gradients):
+    """Where a backward pass starts: [(tensor, gradient array)], the gradient 1 where none is given (scalars only)."""
+    if isinstance(tensors, _tensor.Tensor) and (gradients is None or isinstance(gradients, _tensor.Tensor)):
+        return [_seed(0, tensors, gradients)]  # loss.backward(), the usual call, spared the sequences
+    tensors = _as_tuple(tensors, "outputs")
+    gradients = (None,) * len(tensors) if gradients is None else _as_tuple(gradients, "gradients", True)
+    if len(gradients) != len(tensors):
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(gradients)} gradients")
+    return [_seed(i, tensor, gradient) for i, (tensor, gradient) in enumerate(zip(tensors, gradients))]
+
+
+def _seed(i, tensor, gradient):
+    """(output ``i``, its gradient array), checked against the output."""
+    array = tensor.array
+    if not tensor._requires_grad:
+        raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    if gradient is None:
+        if array.size != 1:
+            raise RuntimeError(f"grad can be implicitly created only for scalar outputs, but output {i} has shape "
+                               f"{array.shape}; pass a gradient of that shape (gradient= to backward(), "
+                               f"grad_outputs= to autograd.grad())")
+        return tensor, backend.get_array_module(array).ones_like(array)
+    gradient = gradient.array
+    if gradient.shape != array.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {gradient.shape} and output[{i}] "
+                           f"has a shape of {array.shape}")
+    if type(gradient) is not type(array):  # a NumPy gradient for a CuPy output, or the reverse
+        backend.check_same_device((array, gradient), "backward")
+    return tensor, (gradient if gradient.dtype == array.dtype else gradient.astype(array.dtype))
+
+
+def _backpropagate(seeds, retain_graph, deliver, inputs=None):
+    """The backward pass that ``backward`` and ``grad`` share.
+
+    From the seeds, [(tensor, its gradient)], the nodes in topological order each turn the gradient of their
+    output into gradients of their inputs, and every gradient that reaches a leaf goes to ``deliver(leaf,
+    gradient)``: several calls for one leaf add up, except that a leaf with hooks gets one call, with the sum,
+    once its hooks have run on it. With ``inputs``, only the part of the graph that leads to them runs, as in
+    PyTorch (hooks elsewhere stay silent, nodes elsewhere are not freed), and only they are delivered to; an
+    intermediate one gets its gradient as it leaves the node that made it.
+    """
     grads = {}  # gradient flowing into each node's output (a list of them for a node that gathers one per output)
-    if root.gathers_output_grads:
-        root.add_output_grad(grads, tensor, gradient)
-    else:
-        grads[root] = gradient
-    hooked_leaves = {} if _leaf_hooks else None  # leaf -> its gradient, summed before its hooks run once
-    for node in topological_order(root):
+    held = {}  # leaf -> its gradient, summed before delivery: a seed leaf, or one whose hooks run once, on the sum
+    for tensor, gradient in seeds:
+        node = tensor.grad_fn
+        if node is None:
+            held[tensor] = held[tensor] + gradient if tensor in held else gradient
+        elif node.gathers_output_grads:
+            node.add_output_grad(grads, tensor, gradient)
+        else:
+            grads[node] = grads[node] + gradient if node in grads else gradient
+    order = topological_order(*grads)  # from the nodes that made the seeds
+    wanted = captured_at = None  # None: every leaf is wanted
+    if inputs is not None:
+        order, wanted, captured_at, runs = _part_leading_to(order, inputs)
+        held = {leaf: g for leaf, g in held.items() if id(leaf) in wanted}
+    leaf_hooks = _leaf_hooks or None  # None, the usual case, spares a lookup per leaf
+    for node in order:
+        grad = grads.pop(node, None)
+        # an intermediate input of grad() gets its gradient here; as in PyTorch's engine, before the tensor's hooks
+        # when the node runs on (they run with its backward), after them when it does not
+        captures = captured_at.get(node) if captured_at is not None else None
+        if captures and node in runs:
+            _deliver_captured(node, grad, captures, deliver)
+        if grad is not None and node.output_hooks is not None:  # register_hook, retain_grad: the gradient is complete
+            grad = node.run_output_hooks(grad)
+        if captures and node not in runs:
+            _deliver_captured(node, grad, captures, deliver)
+            continue
         if node.freed:
             raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
-                               "tensors after they have already been freed). Specify retain_graph=True if you "
-                               "need to backward through the graph a second time.")
-        grad = grads.pop(node, None)
+                               "tensors after they have already been freed). Saved intermediate values of the graph "
+                               "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True "
+                               "if you need to backward through the graph a second time.")
         if grad is None:  # every consumer of this node's output returned no gradient for it
             if not retain_graph:
                 node.release()
             continue
-        if node.output_hooks is not None:  # register_hook or retain_grad on an output: its gradient is complete
-            grad = node.run_output_hooks(grad)
         node.check_saved_versions()
         input_grads = node.backward(grad)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         for x, g in zip(node.inputs, input_grads):
-            if g is None or not x.requires_grad:
+            if g is None or not x._requires_grad:
                 continue
             if g.dtype != x.array.dtype:
                 g = g.astype(x.array.dtype)
             parent = x.grad_fn
             if parent is None:
-                if hooked_leaves is not None and id(x) in _leaf_hooks:
-                    hooked_leaves[x] = hooked_leaves[x] + g if x in hooked_leaves else g
+                if wanted is not None and id(x) not in wanted:
+                    continue  # a leaf that grad() was not asked about
+                if leaf_hooks is not None and id(x) in leaf_hooks:
+                    held[x] = held[x] + g if x in held else g
                 else:
-                    _accumulate_into_leaf(x, g)
+                    deliver(x, g)
             elif parent.gathers_output_grads:  # a custom Function: x is one of its outputs, with a slot each
                 parent.add_output_grad(grads, x, g)
             elif parent in grads:
@@ -466,9 +624,34 @@ def backward(tensor, gradient=None, retain_graph=False):
                 grads[parent] = g
         if not retain_graph:
             node.release()
-    if hooked_leaves:
-        for leaf, g in hooked_leaves.items():
-            _accumulate_into_leaf(leaf, _leaf_hooks[id(leaf)](g))
+    if held:
+        for leaf, g in held.items():
+            deliver(leaf, _leaf_hooks[id(leaf)](g) if id(leaf) in _leaf_hooks else g)
+
+
+def _deliver_captured(node, grad, captures, deliver):
+    """The gradient of each intermediate input that ``node`` made (a slot of ``grad`` for a multi-output node)."""
+    for x in captures.values():
+        g = grad[node.output_index(x)] if node.gathers_output_grads and grad is not None else grad
+        if g is not None:
+            deliver(x, g)
+
+
+def _part_leading_to(order, inputs):
+    """The part of ``order`` that a backward pass with ``inputs`` runs: the order kept for the nodes with a path
+    to an input, and for those that made an intermediate input; also the ids of the inputs, the intermediate
+    inputs by the node that made them, and the set of nodes whose backward must run."""
+    wanted = {id(x) for x in inputs}
+    captured_at = {}
+    for x in inputs:
+        if x.grad_fn is not None:
+            captured_at.setdefault(x.grad_fn, {})[id(x)] = x  # a dict: an input given twice is delivered once
+    runs = set()
+    for node in reversed(order):  # producers first, so whether a node's parents run is already decided
+        # a freed node has let go of its inputs, so where it leads is unknown: it runs, to raise that it is freed
+        if node.freed or any([id(x) in wanted or x.grad_fn in runs for x in node.inputs]):
+            runs.add(node)
+    return [node for node in order if node in runs or node in captured_at], wanted, captured_at, runs
 
 
 def _accumulate_into_leaf(tensor, grad):

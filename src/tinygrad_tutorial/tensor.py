@@ -105,9 +105,9 @@ class Tensor:
     def is_leaf(self):
         return self.grad_fn is None
 
-    def backward(self, gradient=None, retain_graph=False):
-        """Fill ``.grad`` of every leaf this tensor depends on with d(self)/d(leaf)."""
-        autograd.backward(self, gradient, retain_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Fill ``.grad`` of every leaf this tensor depends on (only of ``inputs``, if given) with d(self)/d(leaf)."""
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor too after ``backward()``."""
