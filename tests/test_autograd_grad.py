@@ -318,6 +318,14 @@ def test_type_and_value_errors(torch, device):
             lib.autograd.grad(x.sum(), x, allow_unused=False, materialize_grads=True)
 
 
+def test_outputs_and_inputs_must_be_tensors(device):
+    x = tt.tensor([1.0, 2.0], device=device, requires_grad=True)
+    with pytest.raises(TypeError, match="outputs must be Tensors, but got int"):
+        tt.autograd.grad(3, x)
+    with pytest.raises(TypeError, match="inputs must be Tensors, but got list"):
+        tt.autograd.grad(x.sum(), [[x]])
+
+
 def test_create_graph_is_refused_with_the_reason(device):
     x = tt.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = (x * x).sum()

@@ -516,8 +516,8 @@ def _as_tuple(values, what, none_allowed=False):
     values = tuple(values) if isinstance(values, (tuple, list)) else (values,)
     for v in values:
         if not (isinstance(v, _tensor.Tensor) or none_allowed and v is None):
-            raise TypeError(f"{what} can be either Tensors{' or None' if none_allowed else ''}, but got "
-                            f"{type(v).__name__}")
+            expected = "can be either Tensors or None" if none_allowed else "must be Tensors"
+            raise TypeError(f"{what} {expected}, but got {type(v).__name__}")
     return values
 
 
