@@ -441,13 +441,13 @@ def topological_order(*roots):
         if children_done:
             order.append(node)
             continue
-        if id(node) in visited:  # pushed twice (two consumers) before it was expanded: expand once
+        if node in visited:  # pushed twice (two consumers) before it was expanded: expand once
             continue
-        visited.add(id(node))  # marked when expanded, not when pushed, so it lands after every consumer
+        visited.add(node)  # marked when expanded, not when pushed, so it lands after every consumer
         stack.append((node, True))
         for x in node.inputs:
             parent = x.grad_fn
-            if parent is not None and id(parent) not in visited:
+            if parent is not None and parent not in visited:
                 stack.append((parent, False))
     order.reverse()  # post-order reversed: consumers before producers
     return order
