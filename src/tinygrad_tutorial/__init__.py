@@ -4,6 +4,7 @@
 package is laid out one concept per module, in the order the book teaches them:
 
 - ``tensor.py``   the Tensor and the functions that create tensors
+- ``printing.py`` how a tensor prints (PyTorch's layout)
 - ``dtypes.py``   dtypes and PyTorch's promotion rules
 - ``backend.py``  devices: NumPy on the CPU, CuPy on a GPU
 - ``autograd.py`` the dynamic graph, ``backward()`` and ``no_grad``

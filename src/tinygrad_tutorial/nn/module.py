@@ -16,7 +16,8 @@ import numpy as np
 
 from .. import autograd, backend
 from .. import dtypes as dt
-from ..tensor import Tensor, empty, format_tensor
+from ..printing import format_tensor
+from ..tensor import Tensor, empty
 
 
 class Parameter(Tensor):
