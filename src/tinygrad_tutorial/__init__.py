@@ -8,6 +8,7 @@ package is laid out one concept per module, in the order the book teaches them:
 - ``dtypes.py``   dtypes and PyTorch's promotion rules
 - ``backend.py``  devices: NumPy on the CPU, CuPy on a GPU
 - ``autograd.py`` the dynamic graph, ``backward()`` and ``no_grad``
+- ``custom_function.py`` ``autograd.Function`` subclasses in PyTorch's ctx style
 - ``ops.py``      the primitive ops, each forward beside its backward
 - ``random.py``   seeded random tensors
 - ``viz.py``      drawing the graph behind a tensor
