@@ -201,3 +201,19 @@ def test_an_index_past_the_end_raises_on_every_device(device):
     with pytest.raises(IndexError, match="index 3 is out of bounds for axis 1 with size 3"):
         x.clone()[:, index(3)] = 0.0
     assert x[:, index(-1, 0)].tolist() == [[2.0, 0.0], [5.0, 3.0]]  # in bounds, negative ones included
+
+
+@pytest.mark.parametrize("values, num_classes, message", [
+    ([1, 5], 3, "Class values must be smaller than num_classes."),
+    ([-1, 2], 3, "Class values must be non-negative."),
+    ([], -1, "Can not infer total number of classes from empty tensor."),
+])
+def test_one_hot_refuses_classes_it_cannot_encode(values, num_classes, message, device):
+    indices = tt.tensor(values, dtype=tt.int64, device=device)
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        tt.nn.functional.one_hot(indices, num_classes)
+
+
+def test_one_hot_of_nothing_with_known_classes(device):
+    encoded = tt.nn.functional.one_hot(tt.tensor([], dtype=tt.int64, device=device), 3)
+    assert encoded.shape == (0, 3) and encoded.dtype == tt.int64

@@ -326,9 +326,15 @@ def one_hot(tensor, num_classes=-1):
     """Integer class indices -> int64 one-hot vectors along a new last dimension."""
     if tensor.is_floating_point():
         raise RuntimeError(f"one_hot is only applicable to index tensors, got {tensor.dtype}")
-    xp = backend.get_array_module(tensor.array)
-    classes = int(tensor.array.max()) + 1 if num_classes == -1 else num_classes
-    return Tensor((tensor.array[..., None] == xp.arange(classes)).astype(np.int64))
+    xp, indices = backend.get_array_module(tensor.array), tensor.array
+    if indices.size == 0 and num_classes == -1:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    if indices.size and int(indices.min()) < 0:  # a negative index would silently give a row of zeros
+        raise RuntimeError("Class values must be non-negative.")
+    classes = int(indices.max()) + 1 if num_classes == -1 else num_classes
+    if indices.size and int(indices.max()) >= classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor((indices[..., None] == xp.arange(classes)).astype(np.int64))
 
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "mse_loss", "nll_loss",
