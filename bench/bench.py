@@ -58,9 +58,7 @@ def implementations(device):
             sys.exit("--device cuda needs CuPy and a GPU, and tinygrad_tutorial.cuda.is_available() is False here")
         import cupy
 
-        def gpu_sync():
-            cupy.cuda.Device().synchronize()
-
+        gpu_sync = tinygrad_tutorial.cuda.synchronize
         impls.append(Impl("ours", tinygrad_tutorial, "cuda", gpu_sync))
         floor_impl = Impl("numpy", cupy, "cuda", gpu_sync)
     else:

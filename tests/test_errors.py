@@ -217,3 +217,16 @@ def test_one_hot_refuses_classes_it_cannot_encode(values, num_classes, message, 
 def test_one_hot_of_nothing_with_known_classes(device):
     encoded = tt.nn.functional.one_hot(tt.tensor([], dtype=tt.int64, device=device), 3)
     assert encoded.shape == (0, 3) and encoded.dtype == tt.int64
+
+
+def test_cuda_synchronize_and_device_name_need_a_gpu_and_say_so():
+    if tt.cuda.is_available():
+        tt.cuda.synchronize()
+        tt.cuda.synchronize(0)
+        assert isinstance(tt.cuda.get_device_name(), str) and tt.cuda.get_device_name("cuda:0")
+    else:
+        for call in (tt.cuda.synchronize, tt.cuda.get_device_name):
+            with pytest.raises(RuntimeError, match="CUDA is not available"):
+                call()
+    with pytest.raises(ValueError, match="Expected a cuda device, but got: cpu"):
+        tt.cuda.synchronize("cpu")

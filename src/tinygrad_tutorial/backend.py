@@ -72,6 +72,28 @@ def cuda_device_count():
     return cupy.cuda.runtime.getDeviceCount() if cupy is not None else 0
 
 
+def _cuda_module_and_index(dev):
+    """CuPy and the GPU index meant by ``dev``: None (GPU 0), an int, ``"cuda:1"`` or a ``device``."""
+    dev = device(f"cuda:{dev}") if isinstance(dev, int) else device(dev or "cuda")
+    if dev.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {dev}")
+    return array_module(dev), dev.index
+
+
+def cuda_synchronize(dev=None):
+    """Wait until the GPU has finished every op queued on it: CuPy returns from an op as soon as it is
+    queued, so a timing without this measures the queueing, not the work."""
+    cupy, index = _cuda_module_and_index(dev)
+    with cupy.cuda.Device(index):
+        cupy.cuda.runtime.deviceSynchronize()
+
+
+def cuda_get_device_name(dev=None):
+    cupy, index = _cuda_module_and_index(dev)
+    name = cupy.cuda.runtime.getDeviceProperties(index)["name"]
+    return name.decode() if isinstance(name, bytes) else name
+
+
 def array_module(dev):
     """NumPy for the CPU, CuPy for a GPU (raising with the reason if there is none)."""
     if dev.type == "cpu":
