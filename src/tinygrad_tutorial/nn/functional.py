@@ -345,8 +345,8 @@ from .conv import conv2d, unfold  # noqa: E402
 from .padding import pad  # noqa: E402
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: E402
 from .embedding import embedding  # noqa: E402
-from .normalization import layer_norm  # noqa: E402
+from .normalization import batch_norm, layer_norm  # noqa: E402
 from .attention import scaled_dot_product_attention  # noqa: E402  (last: attention.py uses this module)
 
 __all__ += ["conv2d", "unfold", "pad", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "embedding", "layer_norm",
-            "scaled_dot_product_attention"]
+            "batch_norm", "scaled_dot_product_attention"]

@@ -1,12 +1,15 @@
-"""Layer normalization: rescale each sample's features to mean 0 and variance 1,
-then let the layer learn its own scale and shift.
+"""Normalization layers: rescale features to mean 0 and variance 1, then let the layer
+learn its own scale and shift. Layer norm takes the statistics over each sample's
+features; batch norm takes them per channel, over the batch (and every position).
 
 Composed from tensor ops (mean, subtraction, sqrt, division), so autograd derives
-the backward pass; the test compares it with PyTorch's fused kernel.
+the backward pass; the tests compare them with PyTorch's fused kernels.
 """
 import numbers
 
-from ..tensor import empty
+from .. import dtypes as dt
+from ..autograd import no_grad
+from ..tensor import empty, ones, tensor, zeros
 from . import init
 from .module import Module, Parameter
 
@@ -62,3 +65,130 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """(x - mean) / √(var + eps) · weight + bias for each channel (dimension 1), with mean and variance taken
+    over the batch and every position (all dimensions but 1).
+
+    Training uses the batch's own mean and biased variance, and moves the running statistics ``momentum`` of
+    the way towards them (the variance there unbiased: it estimates the data's). Evaluation uses the
+    running statistics, so one sample's output no longer depends on the others in its batch.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {input.ndim}D input")
+    channels = input.shape[1]
+    for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is not None and stat.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {stat.numel()}")
+    dims = (0,) + tuple(range(2, input.ndim))  # every dimension but the channels'
+    per_channel = (1, channels) + (1,) * (input.ndim - 2)  # a (C,) vector, shaped to broadcast over the input
+    if training:
+        count = input.numel() // channels  # values per channel
+        if count == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        variance = (centered * centered).mean(dims, keepdim=True)
+        if running_mean is not None:
+            _move_towards(running_mean, mean.reshape(channels), momentum)
+        if running_var is not None:
+            _move_towards(running_var, variance.reshape(channels) * (count / (count - 1)), momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("batch_norm: running_mean and running_var are needed in evaluation mode "
+                               "(training=False)")
+        centered = input - running_mean.reshape(per_channel)
+        variance = running_var.reshape(per_channel)
+    out = centered / (variance + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    if bias is not None:
+        out = out + bias.reshape(per_channel)
+    return out
+
+
+def _move_towards(running, batch_value, momentum):
+    """running ← (1 - momentum)·running + momentum·batch_value, in place and outside the graph."""
+    with no_grad():
+        running.mul_(1 - momentum).add_(batch_value * momentum)
+
+
+class _BatchNorm(Module):
+    """Batch norm over channel dimension 1; the subclasses check the number of input dimensions.
+
+    ``running_mean``, ``running_var`` and ``num_batches_tracked`` are buffers: saved in the state_dict
+    and moved by ``to()``, but not learned. ``momentum=None`` makes the running statistics a plain
+    cumulative average of every batch seen so far.
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+                 dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(empty(num_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(empty(num_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", tensor(0, dtype=dt.int64, device=device))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # the n-th batch weighs 1/n: a cumulative average
+                momentum = 1.0 / int(self.num_batches_tracked)
+        # batch statistics while training, and in evaluation too when there are no running ones
+        use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
+        # the running statistics go in to be used (evaluation) or updated (training, when tracked)
+        pass_running = not self.training or self.track_running_stats
+        return batch_norm(input, self.running_mean if pass_running else None,
+                          self.running_var if pass_running else None, self.weight, self.bias,
+                          use_batch_stats, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm of (N, C) features or (N, C, L) sequences, per channel C."""
+
+    def _check_input_dim(self, input):
+        if input.ndim not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm of (N, C, H, W) images, per channel C (over the batch and every pixel)."""
+
+    def _check_input_dim(self, input):
+        if input.ndim != 4:
+            raise ValueError(f"expected 4D input (got {input.ndim}D input)")
