@@ -42,7 +42,7 @@ def _write_into(out, result, name):
 
 exp, log, sqrt, abs, tanh, sigmoid = map(_method_with_out, ("exp", "log", "sqrt", "abs", "tanh", "sigmoid"))
 relu = _method("relu")
-sin, cos = map(_method_with_out, ("sin", "cos"))
+sin, cos, erf = map(_method_with_out, ("sin", "cos", "erf"))
 floor, ceil, round, trunc, sign = map(_method_with_out, ("floor", "ceil", "round", "trunc", "sign"))
 sort, argsort, topk = map(_method, ("sort", "argsort", "topk"))
 clamp, clip, square, neg = map(_method_with_out, ("clamp", "clip", "square", "neg"))

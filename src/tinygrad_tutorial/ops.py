@@ -4,6 +4,7 @@ dL/d(input) for every input: the vector-Jacobian product of the op, written next
 to its forward so the two can be read together. Everything else in the package
 (mean, softmax-based losses, layers) is composed from these.
 """
+import math
 import string
 
 import numpy as np
@@ -311,6 +312,15 @@ class Cosh(Function):
 
     def backward(self, grad):  # d/da cosh a = sinh a
         return grad * backend.get_array_module(self.a).sinh(self.a)
+
+
+class Erf(Function):
+    def forward(self, a):  # erf a = 2/√π ∫₀^a e^(-t²) dt
+        self.a = a
+        return backend.erf(a)
+
+    def backward(self, grad):  # d/da erf a = 2/√π · e^(-a²)
+        return grad * (2 / math.sqrt(math.pi)) * backend.get_array_module(grad).exp(-self.a * self.a)
 
 
 class Sigmoid(Function):

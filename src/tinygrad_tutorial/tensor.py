@@ -482,6 +482,9 @@ class Tensor:
     def sigmoid(self):
         return ops.Sigmoid.apply(_floating(self))
 
+    def erf(self):
+        return ops.Erf.apply(_floating(self))
+
     def asin(self):
         return ops.Asin.apply(_floating(self))
 

@@ -3,7 +3,8 @@ from . import functional, init
 from .attention import MultiheadAttention
 from .conv import Conv2d
 from .embedding import Embedding
-from .layers import Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .layers import (ELU, GELU, Dropout, Flatten, Hardtanh, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, ReLU6,
+                     Sigmoid, SiLU, Softmax, Softplus, Tanh)
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList, Sequential
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -13,4 +14,4 @@ __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleLis
            "ParameterDict", "Linear", "Identity", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten",
            "Dropout", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "Conv2d",
            "MaxPool2d", "Embedding", "LayerNorm", "MultiheadAttention", "AvgPool2d", "AdaptiveAvgPool2d",
-           "BatchNorm1d", "BatchNorm2d"]
+           "BatchNorm1d", "BatchNorm2d", "GELU", "SiLU", "LeakyReLU", "ELU", "Softplus", "Hardtanh", "ReLU6"]

@@ -6,13 +6,15 @@ gradients for free. Three get their own op, forward beside backward: ``linear`` 
 instead of three and four), and ``binary_cross_entropy``, whose clamped logarithm
 (as PyTorch's) needs a guarded gradient at 0 and 1.
 """
+import math
+
 import numpy as np
 
 from .. import backend, ops
 from .. import dtypes as dt
 from ..autograd import Function
 from ..random import uniform_array
-from ..tensor import Tensor
+from ..tensor import Tensor, where
 
 # ---------------------------------------------------------------- activations
 
@@ -27,6 +29,51 @@ def sigmoid(input):
 
 def tanh(input):
     return input.tanh()
+
+
+def gelu(input, approximate="none"):
+    """x·Φ(x), with Φ the standard normal CDF, Φ(x) = (1 + erf(x/√2))/2. ``approximate="tanh"`` uses
+    Φ(x) ≈ (1 + tanh(√(2/π)·(x + 0.044715x³)))/2, the form of the original GPT and BERT code."""
+    if approximate == "none":
+        return input * 0.5 * (1 + (input * math.sqrt(0.5)).erf())
+    if approximate == "tanh":
+        inner = (input + 0.044715 * input * input * input) * math.sqrt(2 / math.pi)
+        return input * 0.5 * (1 + inner.tanh())
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def silu(input, inplace=False):  # inplace: accepted, never done (as for every activation below)
+    """x·σ(x), also called swish."""
+    return input * input.sigmoid()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope·x: negative inputs keep a small gradient."""
+    return where(input > 0, input, input * negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x where x > 0, else α(eˣ - 1). The exponential sees min(x, 0), so a large x never overflows
+    into the branch that ``where`` throws away (whose gradient would then be 0·∞ = nan)."""
+    return where(input > 0, input, input.clamp(max=0).expm1() * alpha)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e^(βx))/β, a smooth ReLU; x itself where βx > threshold, where the two agree in float32."""
+    scaled = input * beta
+    return where(scaled > threshold, input, scaled.clamp(max=threshold).exp().log1p() / beta)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """x clamped to [min_val, max_val]. Its gradient is 1 strictly inside and 0 on the bounds, as
+    PyTorch's (``clamp``'s is 1 on them), so the clamped values enter as constants."""
+    inside = (input > min_val) & (input < max_val)
+    return where(inside, input, input.clamp(min_val, max_val).detach())
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0)
 
 
 def softmax(input, dim=None, dtype=None):
@@ -337,8 +384,9 @@ def one_hot(tensor, num_classes=-1):
     return Tensor((indices[..., None] == xp.arange(classes)).astype(np.int64))
 
 
-__all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "mse_loss", "nll_loss",
-           "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
+__all__ = ["relu", "sigmoid", "tanh", "gelu", "silu", "leaky_relu", "elu", "softplus", "hardtanh", "relu6",
+           "softmax", "log_softmax", "linear", "dropout", "mse_loss", "nll_loss", "cross_entropy",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
 
 # layers that live in their own modules, re-exported here where PyTorch has them (torch.nn.functional)
 from .conv import conv2d, unfold  # noqa: E402
