@@ -98,6 +98,14 @@ def test_running_stats_are_not_part_of_the_graph():
     assert not norm.running_var.requires_grad and norm.num_batches_tracked.dtype == tt.int64
 
 
+def test_double_converts_the_running_stats_but_not_the_counter(device):
+    norm = nn.BatchNorm2d(2).to(device).double()
+    assert norm.running_mean.dtype == norm.running_var.dtype == norm.weight.dtype == tt.float64
+    assert norm.num_batches_tracked.dtype == tt.int64
+    assert norm(tt.randn(3, 2, 2, 2, dtype=tt.float64, device=device)).dtype == tt.float64
+    assert norm.running_mean.device == tt.device(device) and int(norm.num_batches_tracked) == 1
+
+
 def test_buffers_absent_without_tracking():
     norm = nn.BatchNorm2d(3, track_running_stats=False)
     assert norm.running_mean is None and norm.running_var is None and norm.num_batches_tracked is None
@@ -114,5 +122,8 @@ def test_batchnorm_errors():
         nn.BatchNorm1d(3)(tt.ones(1, 3))
     with pytest.raises(RuntimeError, match="running_mean should contain 4 elements not 3"):
         nn.BatchNorm1d(3)(tt.ones(2, 4))
+    with pytest.raises(RuntimeError, match="batch_norm: input is tinygrad_tutorial.float64 but running_mean is "
+                                           "tinygrad_tutorial.float32"):
+        nn.BatchNorm1d(3)(tt.ones(2, 3, dtype=tt.float64))
     norm = nn.BatchNorm1d(3).eval()
     assert norm(tt.ones(1, 3)).shape == (1, 3)  # evaluation uses the running stats: one sample is fine

@@ -82,6 +82,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
         if stat is not None and stat.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {stat.numel()}")
+    for name, other in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                        ("bias", bias)):
+        if other is not None and other.dtype != input.dtype:
+            raise RuntimeError(f"batch_norm: input is {input.dtype} but {name} is {other.dtype}; convert one "
+                               f"(model.to({input.dtype}) or input.to({other.dtype}))")
     dims = (0,) + tuple(range(2, input.ndim))  # every dimension but the channels'
     per_channel = (1, channels) + (1,) * (input.ndim - 2)  # a (C,) vector, shaped to broadcast over the input
     if training:
