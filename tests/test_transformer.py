@@ -99,3 +99,12 @@ def test_activation_module_is_a_submodule_and_bad_names_raise():
         nn.TransformerEncoderLayer(4, 2, activation="tanh")
     with pytest.raises(ValueError, match=r"embed_dim \(6\) must be divisible by num_heads \(4\)"):
         nn.TransformerEncoderLayer(6, 4)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_encoder_layer_gradcheck(device, norm_first):
+    tt.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0, activation="gelu",
+                                       norm_first=norm_first).to(device).double()
+    x = tt.randn(3, 2, 4, dtype=tt.float64, device=device, requires_grad=True)
+    assert tt.gradcheck(layer, (x,))
