@@ -129,6 +129,18 @@ def test_parameter_dict_reads_like_a_dict_and_sorts_a_plain_dict_as_pytorch():
         params[0]
 
 
+def test_module_list_repr_folds_runs_of_identical_layers_as_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def build(lib):
+        block = [lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.ReLU()) for _ in range(3)]
+        return (lib.nn.ModuleList(block + [lib.nn.Linear(3, 1), lib.nn.Linear(3, 1), lib.nn.Linear(3, 2)]),
+                lib.nn.ModuleList(), lib.nn.ModuleList([lib.nn.ReLU()]))
+
+    for theirs, ours in zip(build(torch), build(tt)):
+        assert repr(ours) == pytorch_names(repr(theirs))
+
+
 def test_parameter_container_reprs_match_pytorch():
     torch = pytest.importorskip("torch")
 

@@ -487,6 +487,21 @@ class ModuleList(_ModuleSequence):
             self.append(module)
         return self
 
+    def __repr__(self):
+        """As PyTorch prints it: a run of identical entries shows once, ``(0-5): 6 x Layer(...)``."""
+        runs = []  # [first index, last index, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return "ModuleList()"
+        lines = [(f"({first}): " if first == last else f"({first}-{last}): {last - first + 1} x ")
+                 + text.replace("\n", "\n  ") for first, last, text in runs]
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
 
 def _checked_index(index, length, what):
     if not -length <= index < length:
