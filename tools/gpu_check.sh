@@ -3,6 +3,7 @@
 #
 #   bash tools/gpu_check.sh                 # on the GPU machine: device cuda; results and log into $OUT
 #   bash tools/gpu_check.sh --device cpu    # the same steps on a machine without a GPU (a dry run)
+#   bash tools/gpu_check.sh --device fakecuda   # the cuda paths on tests/fake_cupy, CuPy's rules on the host
 #
 # Steps, each with a time limit, the next one running whatever the last one did:
 #   1. the machine: nvidia-smi, Python, NumPy, CuPy, PyTorch, the GPU the package sees;
@@ -22,10 +23,10 @@ while [ $# -gt 0 ]; do
   case $1 in
     --device) DEVICE=${2:?--device needs cpu or cuda}; shift 2 ;;
     --device=*) DEVICE=${1#--device=}; shift ;;
-    *) echo "usage: bash tools/gpu_check.sh [--device cpu|cuda]" >&2; exit 2 ;;
+    *) echo "usage: bash tools/gpu_check.sh [--device cpu|cuda|fakecuda]" >&2; exit 2 ;;
   esac
 done
-case $DEVICE in cpu | cuda) ;; *) echo "--device must be cpu or cuda, got $DEVICE" >&2; exit 2 ;; esac
+case $DEVICE in cpu | cuda | fakecuda) ;; *) echo "--device must be cpu, cuda or fakecuda, got $DEVICE" >&2; exit 2 ;; esac
 
 PYTHON=${PYTHON:-python3}
 CHAPTERS=$ROOT/.gpu/chapters
@@ -33,10 +34,16 @@ if [ -z "${OUT:-}" ]; then OUT=$ROOT/.gpu/out; rm -rf "$OUT"; fi
 mkdir -p "$OUT"
 # Absolute: the chapter scripts move to book/ before importing the package.
 export PYTHONPATH=$ROOT/src${PYTHONPATH:+:$PYTHONPATH}
+PYTEST_DEVICE=$DEVICE
+if [ "$DEVICE" = fakecuda ]; then  # everything runs as on a GPU, with the fake as the "cupy" it imports
+  DEVICE=cuda PYTEST_DEVICE=fakecuda FAKE=1
+  export PYTHONPATH=$ROOT/tests/fake_cupy:$PYTHONPATH
+fi
 export PYTHONUNBUFFERED=1 MPLBACKEND=Agg PYTHONDONTWRITEBYTECODE=1
 # On the GPU, one round of bench.py (the machine is not shared, and the whole check must fit one short
 # device call); on the CPU dry run, --quick keeps both bench steps short.
-if [ "$DEVICE" = cuda ]; then BENCH_ARGS=(--rounds 1); SWEEP_ARGS=(); else BENCH_ARGS=(--quick); SWEEP_ARGS=(--quick); fi
+if [ "$DEVICE" = cuda ] && [ -z "${FAKE:-}" ]; then BENCH_ARGS=(--rounds 1); SWEEP_ARGS=(); else
+  BENCH_ARGS=(--quick); SWEEP_ARGS=(--quick); fi
 
 SUMMARY=()
 FAILED=0
@@ -134,19 +141,20 @@ collect_results() {  # move what this run saved in bench/results/ into $OUT
 
 export -f machine chapters
 export DEVICE PYTHON CHAPTERS OUT
-# Time limits in seconds, about twice what each step is expected to take on an H100, summing to 8 minutes.
+# Time limits in seconds, about twice what each step is expected to take on an H100 (CuPy compiles each
+# kernel on first use, and a fresh machine has no kernel cache), summing to 8.5 minutes.
 export CHAPTER_LIMIT=${CHAPTER_LIMIT:-90} CHAPTERS_BUDGET=${CHAPTERS_BUDGET:-130}  # one chapter, all of them
 
 main() {
   touch "$OUT/.started"
   step "machine" 30 machine
-  step "pytest --device $DEVICE" 150 "$PYTHON" -m pytest -q -p no:cacheprovider -rfEs --device "$DEVICE" \
+  step "pytest --device $PYTEST_DEVICE" 200 "$PYTHON" -m pytest -q -p no:cacheprovider -rfEs --device "$PYTEST_DEVICE" \
     --junitxml="$OUT/pytest.xml" tests \
     --ignore=tests/test_notebooks.py --ignore=tests/test_site_browser.py --ignore=tests/test_links.py \
     --ignore=tests/test_chapters_to_scripts.py  # these need Jupyter, jupytext or the built site
   step "chapters on $DEVICE" $((CHAPTERS_BUDGET + 20)) chapters
-  step "sweep.py --device $DEVICE" 60 "$PYTHON" bench/sweep.py --device "$DEVICE" --save "${SWEEP_ARGS[@]}"
-  step "bench.py --device $DEVICE" 90 "$PYTHON" bench/bench.py --device "$DEVICE" --save "${BENCH_ARGS[@]}"
+  step "sweep.py --device $DEVICE" 50 "$PYTHON" bench/sweep.py --device "$DEVICE" --save "${SWEEP_ARGS[@]}"
+  step "bench.py --device $DEVICE" 80 "$PYTHON" bench/bench.py --device "$DEVICE" --save "${BENCH_ARGS[@]}"
   collect_results
   rm -f "$OUT/.started"
   echo
