@@ -22,9 +22,19 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input.ndim < len(normalized_shape) or trailing != normalized_shape:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(input.shape)}")
-    dims = tuple(range(-len(normalized_shape), 0))
-    centered = input - input.mean(dims, keepdim=True)
-    variance = (centered * centered).mean(dims, keepdim=True)
+    _, centered, variance = _statistics(input, tuple(range(-len(normalized_shape), 0)))
+    return _normalize(centered, variance, eps, weight, bias)
+
+
+def _statistics(input, dims):
+    """The mean over ``dims``, the input minus it, and the biased variance (dims kept, to broadcast back)."""
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    return mean, centered, (centered * centered).mean(dims, keepdim=True)
+
+
+def _normalize(centered, variance, eps, weight, bias):
+    """centered / √(variance + eps), then · weight + bias where they are given: what both norms end with."""
     out = centered / (variance + eps).sqrt()
     if weight is not None:
         out = out * weight
@@ -93,9 +103,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         count = input.numel() // channels  # values per channel
         if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
-        mean = input.mean(dims, keepdim=True)
-        centered = input - mean
-        variance = (centered * centered).mean(dims, keepdim=True)
+        mean, centered, variance = _statistics(input, dims)
         if running_mean is not None:
             _move_towards(running_mean, mean.reshape(channels), momentum)
         if running_var is not None:
@@ -106,12 +114,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                "(training=False)")
         centered = input - running_mean.reshape(per_channel)
         variance = running_var.reshape(per_channel)
-    out = centered / (variance + eps).sqrt()
-    if weight is not None:
-        out = out * weight.reshape(per_channel)
-    if bias is not None:
-        out = out + bias.reshape(per_channel)
-    return out
+    return _normalize(centered, variance, eps, None if weight is None else weight.reshape(per_channel),
+                      None if bias is None else bias.reshape(per_channel))
 
 
 def _move_towards(running, batch_value, momentum):
