@@ -434,6 +434,7 @@ class AMax(Function):
             grad = xp.expand_dims(grad, self.axis)
         return grad * self.winners / self.winners.sum(axis=self.axis, keepdims=True)
 
+
 class Prod(Function):
     def forward(self, a, axis, keepdim):  # Π over ``axis`` (all axes when None)
         self.a, self.axis, self.keepdim = a, axis, keepdim
@@ -604,6 +605,7 @@ class Einsum(Function):
             target += letter
         subscripts, arrays = zip(*terms)
         return xp.einsum(",".join(subscripts) + "->" + target, *arrays)
+
 
 class Softmax(Function):
     saves_inputs, saves_output = False, True
