@@ -16,8 +16,20 @@ CUDA_SKIP_REASON = "CUDA is not available here: " + (backend._cupy_or_reason()[1
 
 def pytest_addoption(parser):
     parser.addoption("--device", action="store", default=None, choices=("cpu", "cuda", "fakecuda"),
-                     help="run device-parametrized tests on this device only; fakecuda: the cuda tests on "
-                          "tests/fake_cupy, a host-only CuPy that refuses host/device mixing")
+                     help="run device-parametrized tests on this device only (and skip the chapter and site "
+                          "tests); fakecuda: the cuda tests on tests/fake_cupy, a host-only CuPy that refuses "
+                          "host/device mixing")
+
+
+# What needs Jupyter, jupytext or the built site, and has no device cases: left out when --device picks one
+# (the GPU machine has neither Jupyter nor the site)
+NOT_DEVICE_TESTS = {"test_notebooks.py", "test_site_browser.py", "test_links.py", "test_chapters_to_scripts.py"}
+
+
+def pytest_ignore_collect(collection_path, config):
+    if config.getoption("--device") and collection_path.name in NOT_DEVICE_TESTS:
+        return True
+    return None
 
 
 def pytest_configure(config):
