@@ -16,6 +16,7 @@ package is laid out one concept per module, in the order the book teaches them:
 - ``nn``, ``optim``, ``utils.data``: layers, losses, optimizers and data loading
 - ``serialization.py`` ``save`` and ``load``: tensors and state_dicts to a file and back
 - ``jit.py``      tracing a function into a static graph (``jit.trace``)
+- ``distributed.py`` process groups and collectives on MPI (``torch.distributed``)
 """
 from . import accelerator, cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -42,7 +43,7 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):  # submodules that import more than NumPy load on first use
-    if name in ("nn", "optim", "utils", "viz", "jit", "linalg"):
+    if name in ("nn", "optim", "utils", "viz", "jit", "linalg", "distributed"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -1,5 +1,5 @@
 """``tinygrad_tutorial.nn``: Modules, layers, losses, initialisers and ``functional``."""
-from . import functional, init
+from . import functional, init, parallel
 from .attention import MultiheadAttention
 from .conv import Conv2d
 from .embedding import Embedding
@@ -11,7 +11,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
-__all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+__all__ = ["functional", "init", "parallel", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "ParameterDict", "Linear", "Identity", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten",
            "Dropout", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "Conv2d",
            "MaxPool2d", "Embedding", "LayerNorm", "MultiheadAttention", "AvgPool2d", "AdaptiveAvgPool2d",

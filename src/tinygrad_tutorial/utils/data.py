@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ..dtypes import float64
-from ..random import randperm
+from ..random import Generator, randperm
 from ..tensor import Tensor, stack, tensor
 
 
@@ -101,21 +101,39 @@ class DataLoader:
     code runs unchanged; batches are always made in this process.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, num_workers=0, collate_fn=None, pin_memory=False,
-                 drop_last=False, generator=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
+                 generator=None):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
+                                          or drop_last):
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                             "shuffle, sampler, and drop_last")
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last, self.generator = shuffle, drop_last, generator
+        self.sampler, self.batch_sampler = sampler, batch_sampler  # iterables of indices
         self.collate_fn = collate_fn or default_collate
 
     def __len__(self):
-        n = len(self.dataset)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.sampler if self.sampler is not None else self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _batches_of_indices(self):
-        n = len(self.dataset)
-        order = randperm(n, generator=self.generator).array if self.shuffle else None
+        if self.batch_sampler is not None:
+            for batch in self.batch_sampler:
+                yield np.asarray(batch, dtype=np.int64)
+            return
+        if self.sampler is not None:  # a sampler decides the order (and which samples)
+            order = np.fromiter(self.sampler, dtype=np.int64)
+            n = len(order)
+        else:
+            n = len(self.dataset)
+            order = randperm(n, generator=self.generator).array if self.shuffle else None
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             end = min(start + self.batch_size, n)
@@ -130,3 +148,52 @@ class DataLoader:
                 indices = range(index.start, index.stop) if isinstance(index, slice) else index.tolist()
                 yield self.collate_fn([self.dataset[i] for i in indices])
 
+
+
+class DistributedSampler:
+    """The share of ``dataset`` that one of ``num_replicas`` processes trains on.
+
+    Every process shuffles the indices the same way (seeded by ``seed + epoch``: call
+    ``set_epoch`` at each epoch for a new order), pads them by repeating from the start
+    until they divide evenly (or, with ``drop_last``, drops the rest), and takes every
+    ``num_replicas``-th index starting at its ``rank``: the shares are disjoint and
+    equal in size, so averaged gradients weigh every sample alike.
+    """
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
+                 drop_last=False):
+        if num_replicas is None or rank is None:
+            from .. import distributed
+
+            num_replicas = distributed.get_world_size() if num_replicas is None else num_replicas
+            rank = distributed.get_rank() if rank is None else rank
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
+                             f"[0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, seed, drop_last, 0
+        n = len(dataset)
+        if drop_last and n % num_replicas:
+            self.num_samples = math.ceil((n - num_replicas) / num_replicas)
+        else:
+            self.num_samples = math.ceil(n / num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            stream = Generator().manual_seed(self.seed + self.epoch)
+            indices = randperm(n, generator=stream).array
+        else:
+            indices = np.arange(n)
+        if self.drop_last:
+            indices = indices[:self.total_size]
+        else:
+            indices = np.resize(indices, self.total_size)  # repeats from the start
+        return iter(indices[self.rank:self.total_size:self.num_replicas].tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
