@@ -57,7 +57,8 @@ class PackedSequence(_Fields):
         if data is self.data:
             return self
         sorted_indices, unsorted_indices = (None if i is None else i.to(data.device)
-                                            for i in self[2:])
+                                            for i in (self.sorted_indices,
+                                                      self.unsorted_indices))
         return type(self)(data, self.batch_sizes, sorted_indices, unsorted_indices)
 
     @property
@@ -100,7 +101,8 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         input = input.transpose(0, 1)
     batch_sizes = [int((lengths > t).sum()) for t in range(lengths[0])]
     data = cat([input[t, :running] for t, running in enumerate(batch_sizes)])
-    return PackedSequence(data, tensor(batch_sizes, dtype=dt.int64), sorted_indices)
+    batch_sizes = tensor(batch_sizes, dtype=dt.int64, device="cpu")  # as PyTorch's
+    return PackedSequence(data, batch_sizes, sorted_indices)
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0,
@@ -124,7 +126,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0,
     later_steps = (0, 0, 0, (total_length or steps) - steps)
     padded = pad(stack(rows), feature_pads + later_steps, value=padding_value)
     lengths = tensor([sum(n > b for n in batch_sizes) for b in range(batch)],
-                     dtype=dt.int64)
+                     dtype=dt.int64, device="cpu")
     if unsorted_indices is not None:
         padded, lengths = padded[:, unsorted_indices], lengths[unsorted_indices.cpu()]
     return (padded.transpose(0, 1) if batch_first else padded), lengths
