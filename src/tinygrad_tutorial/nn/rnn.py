@@ -181,7 +181,7 @@ class RNNBase(Module):
         self.proj_size = 0
         directions, where = 2 if bidirectional else 1, dict(device=device, dtype=dtype)
         gates = GATES[mode] * hidden_size
-        self._flat_weights_names, self._all_weights = [], []
+        self._all_weights = []  # the parameters' names, per layer and direction
         for layer in range(num_layers):
             inputs = input_size if layer == 0 else hidden_size * directions
             for suffix in ["", "_reverse"][:directions]:
@@ -192,7 +192,6 @@ class RNNBase(Module):
                     shapes[f"bias_hh_l{layer}{suffix}"] = (gates,)
                 for name, shape in shapes.items():
                     setattr(self, name, Parameter(empty(*shape, **where)))
-                self._flat_weights_names.extend(shapes)
                 self._all_weights.append(list(shapes))
         self.reset_parameters()
 
@@ -206,13 +205,13 @@ class RNNBase(Module):
         """PyTorch packs the weights into one buffer for cuDNN; here: nothing to do."""
 
     @property
-    def _flat_weights(self):
-        return [getattr(self, name) for name in self._flat_weights_names]
-
-    @property
     def all_weights(self):
         """Each layer and direction's parameters: [[w_ih, w_hh, b_ih, b_hh], ...]."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    @property
+    def _flat_weights(self):
+        return [weight for weights in self.all_weights for weight in weights]
 
     def forward(self, input, hx=None):
         packed = isinstance(input, PackedSequence)
