@@ -1000,15 +1000,32 @@ class Tensor:
         self._bump_version()
         return self
 
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        from .random import normal_array
+    def _random_fill(name):  # x.normal_(0, 1) writes random.draw_normal(x, 0, 1) into x
+        def method(self, *args, generator=None, **kwargs):
+            from . import random
 
-        return self.copy_(Tensor(normal_array(self.shape, mean, std, generator)))
+            draw = getattr(random, "draw_" + name)
+            return self.copy_(draw(self, *args, generator=generator, **kwargs))
 
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        from .random import uniform_array
+        method.__name__ = method.__qualname__ = name + "_"
+        method.__doc__ = f"Fill the tensor in place with ``random.draw_{name}``."
+        return method
 
-        return self.copy_(Tensor(uniform_array(self.shape, a, b, generator)))
+    normal_, uniform_, random_, bernoulli_ = map(
+        _random_fill, ("normal", "uniform", "random", "bernoulli"))
+    exponential_, geometric_, cauchy_, log_normal_ = map(
+        _random_fill, ("exponential", "geometric", "cauchy", "log_normal"))
+    del _random_fill
+
+    def bernoulli(self, p=None, *, generator=None):
+        from .random import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from .random import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
 
     __iadd__ = add_
     __isub__ = sub_
@@ -1185,6 +1202,15 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return Size(int(n) for n in shape)
+
+
+def _new_shape(shape):
+    """``_shape_arg`` for a tensor about to be made: no negative sizes, as PyTorch."""
+    shape = _shape_arg(shape)
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(shape)}: {list(shape)}")
+    return shape
 
 
 def _arg_reduce(method, x, dim, keepdim):
