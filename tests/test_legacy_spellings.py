@@ -1,6 +1,6 @@
 """The older spellings that pre-2020 tutorials use and PyTorch 2 still accepts, compared
 with torch: ``autograd.Variable``, the typed tensor classes (``FloatTensor``...),
-the products ``mm``, ``bmm``, ``mv``, ``dot``, ``addmm`` and ``addmv`` (with
+``.data``, the products ``mm``, ``bmm``, ``mv``, ``dot``, ``addmm`` and ``addmv`` (with
 float64 gradients), and aliases such as ``nelement`` and ``clamp_min``."""
 import warnings
 
@@ -184,6 +184,23 @@ def test_typed_classes_on_the_gpu(device):
         made = tt.cuda.FloatTensor([1, 2])
         assert made.device.type == "cuda" and made.tolist() == [1.0, 2.0]
         assert tt.cuda.IntTensor(2, 3).shape == (2, 3)
+
+
+# ---------------------------------------------------------------- .data
+def test_data_is_a_detached_alias_that_writes_through_without_a_version_bump(torch):
+    for m in (tt, torch):
+        w = m.ones(3, requires_grad=True)
+        y = w * 2
+        for t in (w, y):
+            alias = t.data
+            assert not alias.requires_grad and alias.is_leaf and alias.grad_fn is None
+            assert alias is not t.data and alias.dtype == t.dtype
+        w.data[0] = 5.0
+        y.data.add_(1)
+        assert w.tolist() == [5.0, 1.0, 1.0] and y.tolist() == [3.0, 3.0, 3.0]
+        assert w._version == 0 and y._version == 0
+        w.data = m.zeros(3)
+        assert w.tolist() == [0.0, 0.0, 0.0] and w.requires_grad
 
 
 # ---------------------------------------------------------------- matrix products

@@ -152,8 +152,7 @@ class Tensor:
     def detach(self):
         """The same values, cut out of the graph (shares memory and version counter, as in PyTorch).
 
-        ``.data`` is the same alias here; PyTorch's ``.data`` keeps a separate counter, so writes
-        through it go unnoticed there, and are caught here.
+        ``.data`` differs in one thing, as in PyTorch: a version counter of its own.
         """
         alias = Tensor(self.array)
         alias._version_counter = self.shared_version_counter()
@@ -161,7 +160,11 @@ class Tensor:
 
     @property
     def data(self):
-        return self.detach()
+        """The same memory, cut out of the graph as by ``detach()``, but with a
+        version counter of its own, as PyTorch's ``.data``: the tensor sees writes
+        through it, yet they are not counted, so a backward that saved the old values
+        cannot notice (which is why ``detach()`` is the safer spelling)."""
+        return Tensor(self.array)
 
     @data.setter
     def data(self, value):
