@@ -11,6 +11,7 @@ package is laid out one concept per module, in the order the book teaches them:
 - ``custom_function.py`` ``autograd.Function`` subclasses in PyTorch's ctx style
 - ``ops.py``      the primitive ops, each forward beside its backward
 - ``random.py``   seeded random tensors
+- ``legacy.py``   older spellings: ``autograd.Variable``, ``FloatTensor`` and its kin
 - ``viz.py``      drawing the graph behind a tensor
 - ``linalg.py``   ``torch.linalg``: norms, inv, solve, det
 - ``nn``, ``optim``, ``utils.data``: layers, losses, optimizers and data loading
@@ -25,8 +26,11 @@ from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int1
 from .functions import *  # noqa: F401,F403  (exp, sum, relu, matmul, ...)
 from .functions import is_tensor, isclose
 from .gradcheck import gradcheck
-from .random import (Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
-                     randn, randn_like, randperm)
+from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                     HalfTensor, IntTensor, LongTensor, ShortTensor)
+from .random import (Generator, bernoulli, default_generator, initial_seed, manual_seed,
+                     multinomial, normal, rand, rand_like, randint, randint_like, randn,
+                     randn_like, randperm)
 from .serialization import load, save
 from .tensor import (Size, Tensor, arange, as_tensor, cat, concatenate, empty, empty_like, eye, from_numpy, full,
                      full_like, get_default_device, linspace, ones, ones_like, set_default_device, stack, tensor,

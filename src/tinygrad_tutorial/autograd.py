@@ -568,3 +568,12 @@ class RemovableHandle:
 
 from . import tensor as _tensor  # noqa: E402  (last: tensor.py imports this module; Tensor is looked up at call time)
 from .gradcheck import gradcheck  # noqa: E402,F401  (torch.autograd.gradcheck's home)
+
+
+def __getattr__(name):  # torch.autograd.Variable, from before Variables became tensors
+    if name == "Variable":
+        from .legacy import Variable
+
+        return Variable
+    raise AttributeError(f"module 'tinygrad_tutorial.autograd' has no attribute "
+                         f"{name!r}")

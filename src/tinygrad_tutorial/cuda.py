@@ -5,3 +5,11 @@ from .backend import cuda_is_available as is_available
 from .backend import cuda_synchronize as synchronize
 
 __all__ = ["is_available", "device_count", "get_device_name", "synchronize"]
+
+
+def __getattr__(name):  # torch.cuda.FloatTensor and its kin (see legacy.py)
+    from .legacy import CUDA_TENSOR_TYPES
+
+    if name in CUDA_TENSOR_TYPES:
+        return CUDA_TENSOR_TYPES[name]
+    raise AttributeError(f"module 'tinygrad_tutorial.cuda' has no attribute '{name}'")

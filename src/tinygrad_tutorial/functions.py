@@ -4,7 +4,7 @@ import builtins as _builtins  # sum, max, all... below are PyTorch's; Python's a
 from string import ascii_letters as _LETTERS
 
 from . import ops
-from .tensor import Tensor, _as_tensor
+from .tensor import Tensor, _as_tensor, _check_dims
 
 
 def _method(name):
@@ -46,6 +46,7 @@ sin, cos, erf = map(_method_with_out, ("sin", "cos", "erf"))
 floor, ceil, round, trunc, sign = map(_method_with_out, ("floor", "ceil", "round", "trunc", "sign"))
 sort, argsort, topk = map(_method, ("sort", "argsort", "topk"))
 clamp, clip, square, neg = map(_method_with_out, ("clamp", "clip", "square", "neg"))
+clamp_min, clamp_max = map(_method_with_out, ("clamp_min", "clamp_max"))
 sum, mean, var, std = map(_method_with_out, ("sum", "mean", "var", "std"))
 argmax, argmin = map(_method, ("argmax", "argmin"))
 gather = _method_with_out("gather")
@@ -80,34 +81,8 @@ def outer(input, vec2, *, out=None):
     return mul(input.unsqueeze(1), vec2, out=out)
 
 
-def mm(input, mat2, *, out=None):
-    """Matrix product of two 2-D tensors (``matmul`` broadcasts; ``mm`` insists on matrices)."""
-    _check_dims("mm", 2, input, mat2)
-    return matmul(input, mat2, out=out)
-
-
-def bmm(input, mat2, *, out=None):
-    """Batched matrix product of two 3-D tensors."""
-    _check_dims("bmm", 3, input, mat2)
-    if input.shape[0] != mat2.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ: {tuple(input.shape)} and {tuple(mat2.shape)}")
-    return matmul(input, mat2, out=out)
-
-
-def dot(input, tensor, *, out=None):
-    """Inner product of two 1-D tensors of the same length."""
-    _check_dims("dot", 1, input, tensor)
-    if input.shape != tensor.shape:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{tensor.shape[0]}] "
-                           "to have the same number of elements, but got different sizes")
-    return matmul(input, tensor, out=out)
-
-
-def _check_dims(name, ndim, *tensors):
-    for t in tensors:
-        if not isinstance(t, Tensor) or t.ndim != ndim:
-            what = f"{t.ndim}D" if isinstance(t, Tensor) else type(t).__name__
-            raise RuntimeError(f"{name}: expected {ndim}D tensors, but got a {what} one")
+mm, bmm, mv, dot = map(_method_with_out, ("mm", "bmm", "mv", "dot"))
+addmm, addmv = map(_method_with_out, ("addmm", "addmv"))
 
 
 def is_tensor(obj):

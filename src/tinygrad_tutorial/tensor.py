@@ -32,12 +32,12 @@ class Tensor:
     __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version_counter", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * tensor`` calls Tensor.__rmul__
 
-    def __init__(self, array, requires_grad=False):
+    def __init__(self, array=(), *sizes, requires_grad=False):
         if type(array) is not np.ndarray:
             if isinstance(array, np.generic):  # NumPy reductions return scalars, not 0-d arrays
                 array = np.asarray(array)
             elif not backend.is_gpu_array(array):
-                array = np.asarray(array, dtype=np.float32)  # Tensor([1, 2]) is float32, as torch.Tensor
+                array = _constructor_array(array, sizes)  # Tensor(2, 3), Tensor([1, 2])
         self.array = array
         self.grad = None
         self.grad_fn = None
@@ -63,6 +63,8 @@ class Tensor:
 
     def numel(self):
         return int(self.array.size)
+
+    ndimension, nelement = dim, numel  # the older spellings, which PyTorch keeps
 
     def __len__(self):
         if self.array.ndim == 0:
@@ -150,8 +152,7 @@ class Tensor:
     def detach(self):
         """The same values, cut out of the graph (shares memory and version counter, as in PyTorch).
 
-        ``.data`` is the same alias here; PyTorch's ``.data`` keeps a separate counter, so writes
-        through it go unnoticed there, and are caught here.
+        ``.data`` differs in one thing, as in PyTorch: a version counter of its own.
         """
         alias = Tensor(self.array)
         alias._version_counter = self.shared_version_counter()
@@ -159,7 +160,11 @@ class Tensor:
 
     @property
     def data(self):
-        return self.detach()
+        """The same memory, cut out of the graph as by ``detach()``, but with a
+        version counter of its own, as PyTorch's ``.data``: the tensor sees writes
+        through it, yet they are not counted, so a backward that saved the old values
+        cannot notice (which is why ``detach()`` is the safer spelling)."""
+        return Tensor(self.array)
 
     @data.setter
     def data(self, value):
@@ -217,15 +222,17 @@ class Tensor:
     def type_as(self, other):
         return self.to(other.dtype)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False, **kwargs):
         """``type(dtype)`` converts, as ``to(dtype)``; ``type()`` names the tensor's type as PyTorch
-        does (``"torch.FloatTensor"``: the legacy names tutorials still print)."""
-        if isinstance(dtype, str) and dtype.endswith("Tensor"):  # type("torch.DoubleTensor")
-            dtype = next((d for d, name in _LEGACY_TYPE_NAMES.items() if dtype.endswith("." + name)), dtype)
-        if dtype is not None:
-            return self.to(dtype=dtype)
-        where = "cuda." if self.device.type == "cuda" else ""
-        return f"torch.{where}{_LEGACY_TYPE_NAMES[self.dtype]}"
+        does (``"torch.FloatTensor"``: the legacy names tutorials still print).
+        ``dtype`` may be such a name or class too (``torch.LongTensor``, legacy.py)."""
+        if dtype is None:
+            where = "cuda." if self.device.type == "cuda" else ""
+            return f"torch.{where}{_LEGACY_TYPE_NAMES[self.dtype]}"
+        from .legacy import dtype_and_device
+
+        dtype, device = dtype_and_device(dtype)
+        return self.to(dtype=dtype, device=device)
 
     def float(self):
         return self.to(dt.float32)
@@ -357,6 +364,42 @@ class Tensor:
     pow = __pow__
     matmul = __matmul__
     neg = __neg__
+
+    def mm(self, mat2):
+        """Matrix product of two 2-D tensors (``matmul`` broadcasts, ``mm`` not)."""
+        _check_dims("mm", 2, self, mat2)
+        return matmul(self, mat2)
+
+    def bmm(self, mat2):
+        """Batched matrix product of two 3-D tensors."""
+        _check_dims("bmm", 3, self, mat2)
+        if self.shape[0] != mat2.shape[0]:
+            raise RuntimeError(f"bmm: batch sizes differ: {tuple(self.shape)} and "
+                               f"{tuple(mat2.shape)}")
+        return matmul(self, mat2)
+
+    def mv(self, vec):
+        """Matrix times vector."""
+        _check_dims("mv", 2, self)
+        _check_dims("mv", 1, vec)
+        return matmul(self, vec)
+
+    def dot(self, other):
+        """Inner product of two 1-D tensors of the same length."""
+        _check_dims("dot", 1, self, other)
+        if self.shape != other.shape:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor "
+                               f"[{self.shape[0]}] and src [{other.shape[0]}] to have "
+                               "the same number of elements, but got different sizes")
+        return matmul(self, other)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """beta·self + alpha·(mat1 @ mat2): a layer's bias and product in one call."""
+        return _scaled_sum(self, Tensor.mm(mat1, mat2), beta, alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        """beta·self + alpha·(mat @ vec)."""
+        return _scaled_sum(self, Tensor.mv(mat, vec), beta, alpha)
 
     # comparisons give bool tensors, which carry no gradient
     def __eq__(self, other):
@@ -559,6 +602,12 @@ class Tensor:
         return ops.Clamp.apply(x, low=min, high=max)
 
     clip = clamp
+
+    def clamp_min(self, min):
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        return self.clamp(max=max)
 
     def maximum(self, other):
         return _binary(ops.Maximum, self, other)
@@ -1000,15 +1049,32 @@ class Tensor:
         self._bump_version()
         return self
 
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        from .random import normal_array
+    def _random_fill(name):  # x.normal_(0, 1) writes random.draw_normal(x, 0, 1) into x
+        def method(self, *args, generator=None, **kwargs):
+            from . import random
 
-        return self.copy_(Tensor(normal_array(self.shape, mean, std, generator)))
+            draw = getattr(random, "draw_" + name)
+            return self.copy_(draw(self, *args, generator=generator, **kwargs))
 
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        from .random import uniform_array
+        method.__name__ = method.__qualname__ = name + "_"
+        method.__doc__ = f"Fill the tensor in place with ``random.draw_{name}``."
+        return method
 
-        return self.copy_(Tensor(uniform_array(self.shape, a, b, generator)))
+    normal_, uniform_, random_, bernoulli_ = map(
+        _random_fill, ("normal", "uniform", "random", "bernoulli"))
+    exponential_, geometric_, cauchy_, log_normal_ = map(
+        _random_fill, ("exponential", "geometric", "cauchy", "log_normal"))
+    del _random_fill
+
+    def bernoulli(self, p=None, *, generator=None):
+        from .random import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from .random import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
 
     __iadd__ = add_
     __isub__ = sub_
@@ -1026,6 +1092,7 @@ class Tensor:
     sigmoid_, tanh_, relu_, sin_, cos_ = map(_inplace_version, ("sigmoid", "tanh", "relu", "sin", "cos"))
     floor_, ceil_, round_, trunc_, sign_ = map(_inplace_version, ("floor", "ceil", "round", "trunc", "sign"))
     square_, masked_fill_ = map(_inplace_version, ("square", "masked_fill"))
+    clamp_min_, clamp_max_ = map(_inplace_version, ("clamp_min", "clamp_max"))
     cumsum_, cumprod_ = map(_inplace_version, ("cumsum", "cumprod"))
     bitwise_and_, bitwise_or_, bitwise_xor_ = map(_inplace_version, ("bitwise_and", "bitwise_or", "bitwise_xor"))
     __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
@@ -1185,6 +1252,52 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return Size(int(n) for n in shape)
+
+
+def _new_shape(shape):
+    """``_shape_arg`` for a tensor about to be made: no negative sizes, as PyTorch."""
+    shape = _shape_arg(shape)
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(shape)}: {list(shape)}")
+    return shape
+
+
+def _constructor_array(data, sizes):
+    """The array ``torch.Tensor(...)`` makes: of the sizes given (``Tensor(2, 3)``,
+    uninitialised), another tensor's memory, or float32 values of data (``[1, 2]``).
+    An ndarray never comes here: it is kept as it is, so it keeps its dtype."""
+    if isinstance(data, (numbers.Integral, Size)) and not isinstance(data, bool):
+        return np.empty(_new_shape((data,) + sizes), np.float32)
+    if sizes:
+        raise TypeError(f"Tensor(): sizes must all be ints, got {(data,) + sizes}")
+    if isinstance(data, Tensor):
+        return data.array
+    return np.asarray(data, dtype=np.float32)
+
+
+def _check_dims(name, ndim, *tensors):
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): expected Tensor arguments, got "
+                            f"{type(t).__name__}")
+        if t.ndim != ndim:
+            raise RuntimeError(f"{name}: expected {ndim}D tensors, but got a {t.ndim}D "
+                               "one")
+
+
+def _scaled_sum(input, product, beta, alpha):
+    """beta·input + alpha·product for addmm and addmv, ``input`` broadcast to the
+    product's shape; as in PyTorch, ``input`` is ignored when beta is 0 (a nan in it
+    stays out)."""
+    if input.dtype != product.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{input.dtype} and {product.dtype}")
+    input = input.expand(product.shape)  # raises, naming both shapes, unless it can
+    product = product * alpha if alpha != 1 else product
+    if beta == 0:
+        return product
+    return product + (input * beta if beta != 1 else input)
 
 
 def _arg_reduce(method, x, dim, keepdim):
