@@ -16,16 +16,20 @@ class Adagrad(Optimizer):
     so the steps only shrink.
     """
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 foreach=None, *, maximize=False):
-        check_non_negative(("learning rate", lr), ("lr_decay value", lr_decay),
-                           ("weight_decay value", weight_decay),
-                           ("initial_accumulator_value value", initial_accumulator_value),
-                           ("epsilon value", eps))
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value, foreach=foreach,
-                                      maximize=maximize))
-        for group in self.param_groups:  # PyTorch creates the sums up front, not at the first step
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
+                 initial_accumulator_value=0, eps=1e-10, foreach=None, *,
+                 maximize=False):
+        check_non_negative(
+            ("learning rate", lr), ("lr_decay value", lr_decay),
+            ("weight_decay value", weight_decay),
+            ("initial_accumulator_value value", initial_accumulator_value),
+            ("epsilon value", eps))
+        super().__init__(
+            params,
+            dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                 initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                 maximize=maximize))
+        for group in self.param_groups:  # PyTorch makes the sums now, not at step 1
             for param in group["params"]:
                 self._init_state(param, self.state.setdefault(param, {}))
 
@@ -38,7 +42,8 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         loss = evaluate_closure(closure)
         for group in self.param_groups:
-            lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+            lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
+            eps = float(group["eps"])
             weight_decay = float(group["weight_decay"])
             for param, grad, state in self._params_with_grad(group):
                 p = param.array
@@ -51,8 +56,9 @@ class Adagrad(Optimizer):
                     grad = grad + weight_decay * p
                 state["sum"] += grad * grad
                 decayed_lr = lr / (1 + (state["step"] - 1) * lr_decay)
-                p -= decayed_lr * grad / (backend.get_array_module(p).sqrt(state["sum"]) + eps)
-                param._bump_version()  # written in place: a graph that saved the old values may not use them
+                std = backend.get_array_module(p).sqrt(state["sum"]) + eps
+                p -= decayed_lr * grad / std
+                param._bump_version()  # graphs that saved the old values may not use it
         return loss
 
 
@@ -60,27 +66,30 @@ class Adadelta(Optimizer):
     """For each parameter p with gradient g (PyTorch's formulas)::
 
         g ← g + weight_decay·p
-        v ← ρ·v + (1-ρ)·g²                  running mean of squared gradients (square_avg)
+        v ← ρ·v + (1-ρ)·g²                  mean of squared gradients (square_avg)
         Δ ← √(u + eps) / √(v + eps) · g     the step, in the units of p
-        u ← ρ·u + (1-ρ)·Δ²                  running mean of squared steps (acc_delta)
+        u ← ρ·u + (1-ρ)·Δ²                  mean of squared steps (acc_delta)
         p ← p - lr·Δ
 
     The ratio of the two running means sets the step size, hence lr=1 by default.
     """
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, maximize=False):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None,
+                 *, maximize=False):
         check_non_negative(("learning rate", lr))
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         check_non_negative(("epsilon value", eps), ("weight_decay value", weight_decay))
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach,
+                 maximize=maximize))
 
     @no_grad()
     def step(self, closure=None):
         loss = evaluate_closure(closure)
         for group in self.param_groups:
-            lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
+            lr, rho, eps = (float(group[key]) for key in ("lr", "rho", "eps"))
             weight_decay = float(group["weight_decay"])
             for param, grad, state in self._params_with_grad(group):
                 p = param.array

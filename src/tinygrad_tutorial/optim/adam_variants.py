@@ -24,7 +24,7 @@ def _decay_weight(p, grad, lr, weight_decay, decoupled):
 
 
 class Adamax(Optimizer):
-    """Adam with the infinity norm in place of the root mean square (PyTorch's formulas)::
+    """Adam with the infinity norm in place of the root mean square (as PyTorch)::
 
         m ← β1·m + (1-β1)·g
         u ← max(β2·u, |g| + eps)            exp_inf: a decaying maximum of |g|
@@ -34,14 +34,17 @@ class Adamax(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False):
         _check_adam_options(lr, betas, eps, weight_decay)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      foreach=foreach, maximize=maximize))
+        super().__init__(
+            params,
+            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                 foreach=foreach, maximize=maximize))
 
     @no_grad()
     def step(self, closure=None):
         loss = evaluate_closure(closure)
         for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            lr, eps = float(group["lr"]), float(group["eps"])
+            weight_decay = float(group["weight_decay"])
             beta1, beta2 = (float(b) for b in group["betas"])
             for param, grad, state in self._params_with_grad(group):
                 p = param.array
@@ -60,7 +63,7 @@ class Adamax(Optimizer):
                 xp.maximum(exp_inf, xp.abs(grad) + eps, out=exp_inf)
                 step_size = lr / (1 - beta1 ** state["step"])
                 p -= step_size * state["exp_avg"] / exp_inf
-                param._bump_version()  # written in place: a graph that saved the old values may not use them
+                param._bump_version()  # graphs that saved the old values may not use it
         return loss
 
 
@@ -75,20 +78,24 @@ class NAdam(Optimizer):
     where Πμ = μ₁⋯μₜ is kept in the state as ``mu_product``.
     """
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
-                 decoupled_weight_decay=False, *, foreach=None, maximize=False):
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False):
         _check_adam_options(lr, betas, eps, weight_decay)
         check_non_negative(("momentum_decay value", momentum_decay))
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      momentum_decay=momentum_decay,
-                                      decoupled_weight_decay=decoupled_weight_decay, foreach=foreach,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                 momentum_decay=momentum_decay,
+                 decoupled_weight_decay=decoupled_weight_decay, foreach=foreach,
+                 maximize=maximize))
 
     @no_grad()
     def step(self, closure=None):
         loss = evaluate_closure(closure)
         for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            lr, eps = float(group["lr"]), float(group["eps"])
+            weight_decay = float(group["weight_decay"])
             beta1, beta2 = (float(b) for b in group["betas"])
             momentum_decay = float(group["momentum_decay"])
             for param, grad, state in self._params_with_grad(group):
@@ -103,7 +110,8 @@ class NAdam(Optimizer):
                 step = state["step"]
                 if group["maximize"]:
                     grad = -grad
-                grad = _decay_weight(p, grad, lr, weight_decay, group["decoupled_weight_decay"])
+                grad = _decay_weight(p, grad, lr, weight_decay,
+                                     group["decoupled_weight_decay"])
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
                 state["mu_product"] *= mu
@@ -120,7 +128,7 @@ class NAdam(Optimizer):
 
 
 class RAdam(Optimizer):
-    """Adam whose adaptive step is switched on gradually (Liu et al.), PyTorch's formulas::
+    """Adam whose adaptive step is switched on gradually (Liu et al.), as PyTorch::
 
         m ← β1·m + (1-β1)·g;   v ← β2·v + (1-β2)·g²
         ρ∞ = 2/(1-β2) - 1;     ρₜ = ρ∞ - 2t·β2ᵗ/(1-β2ᵗ)    length of the moving average
@@ -133,15 +141,18 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False):
         _check_adam_options(lr, betas, eps, weight_decay)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      decoupled_weight_decay=decoupled_weight_decay, foreach=foreach,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                 decoupled_weight_decay=decoupled_weight_decay, foreach=foreach,
+                 maximize=maximize))
 
     @no_grad()
     def step(self, closure=None):
         loss = evaluate_closure(closure)
         for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            lr, eps = float(group["lr"]), float(group["eps"])
+            weight_decay = float(group["weight_decay"])
             beta1, beta2 = (float(b) for b in group["betas"])
             for param, grad, state in self._params_with_grad(group):
                 p = param.array
@@ -154,7 +165,8 @@ class RAdam(Optimizer):
                 step = state["step"]
                 if group["maximize"]:
                     grad = -grad
-                grad = _decay_weight(p, grad, lr, weight_decay, group["decoupled_weight_decay"])
+                grad = _decay_weight(p, grad, lr, weight_decay,
+                                     group["decoupled_weight_decay"])
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 _lerp_(exp_avg, grad, 1 - beta1)
                 exp_avg_sq *= beta2

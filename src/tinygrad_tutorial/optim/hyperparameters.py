@@ -1,4 +1,5 @@
-"""Checks of optimizer hyper-parameters, with PyTorch's messages ("Invalid learning rate: -1.0")."""
+"""Checks of optimizer hyper-parameters, with PyTorch's messages
+("Invalid learning rate: -1.0")."""
 
 
 def check_non_negative(*named_values):

@@ -9,27 +9,31 @@ from .optimizer import Optimizer
 
 
 class LBFGS(Optimizer):
-    """Each ``step(closure)`` runs up to ``max_iter`` iterations; ``closure`` must zero the
-    gradients, recompute the loss, call ``backward()`` and return the loss.
+    """Each ``step(closure)`` runs up to ``max_iter`` iterations; ``closure`` must zero
+    the gradients, recompute the loss, call ``backward()`` and return the loss.
 
-    The direction is d = -H·g, with H the inverse Hessian estimated (two-loop recursion)
-    from the last ``history_size`` pairs s = Δp, y = Δg; the step length is ``lr`` (the
-    first iteration ever: min(1, 1/Σ|g|)·lr), or found by ``line_search_fn="strong_wolfe"``.
+    The direction is d = -H·g, with H the inverse Hessian estimated (two-loop
+    recursion) from the last ``history_size`` pairs s = Δp, y = Δg; the step length is
+    ``lr`` (the first iteration ever: min(1, 1/Σ|g|)·lr), or found by
+    ``line_search_fn="strong_wolfe"``.
     All parameters form one flat vector, so there is a single parameter group.
     """
 
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
-                 history_size=100, line_search_fn=None):
+    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
+                 tolerance_change=1e-9, history_size=100, line_search_fn=None):
         check_non_negative(("learning rate", lr))
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         if line_search_fn not in (None, "strong_wolfe"):
             raise RuntimeError("only 'strong_wolfe' is supported")
-        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                                      tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                                      history_size=history_size, line_search_fn=line_search_fn))
+        super().__init__(
+            params,
+            dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
+                 tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
+                 history_size=history_size, line_search_fn=line_search_fn))
         if len(self.param_groups) != 1:
-            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+            raise ValueError(
+                "LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
 
     def _flat_grad(self):
@@ -41,8 +45,9 @@ class LBFGS(Optimizer):
         offset = 0
         for param in self._params:
             size = param.numel()
-            param.array += step_size * direction[offset:offset + size].reshape(param.shape)
-            param._bump_version()  # written in place: a graph that saved the old values may not use them
+            step = direction[offset:offset + size].reshape(param.shape)
+            param.array += step_size * step
+            param._bump_version()  # a graph that saved the old values may not use them
             offset += size
 
     def _set_params(self, arrays):
@@ -51,7 +56,8 @@ class LBFGS(Optimizer):
             param._bump_version()
 
     def _evaluate_along(self, closure, start, t, direction):
-        """Loss and flat gradient at start + t·direction; the parameters are put back to start."""
+        """Loss and flat gradient at start + t·direction (the parameters are reset
+        to start)."""
         self._add_to_params(t, direction)
         loss = float(closure())
         flat_grad = self._flat_grad()
@@ -61,14 +67,16 @@ class LBFGS(Optimizer):
     @no_grad()
     def step(self, closure):
         group = self.param_groups[0]
-        lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
-        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        lr, max_iter = float(group["lr"]), group["max_iter"]
+        max_eval = group["max_eval"]
+        tolerance_grad = group["tolerance_grad"]
+        tolerance_change = group["tolerance_change"]
         history_size = group["history_size"]
         # the state is global; PyTorch files it under the first parameter
         state = self.state.setdefault(self._params[0], {})
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
-        closure = enable_grad()(closure)  # the step runs under no_grad, the closure needs gradients
+        closure = enable_grad()(closure)  # the step runs under no_grad, not the closure
 
         orig_loss = closure()
         loss = float(orig_loss)
@@ -80,7 +88,8 @@ class LBFGS(Optimizer):
             return orig_loss  # already optimal
 
         d, t = state.get("d"), state.get("t")
-        old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
+        old_dirs, old_stps = state.get("old_dirs"), state.get("old_stps")
+        ro = state.get("ro")
         H_diag, prev_flat_grad = state.get("H_diag"), state.get("prev_flat_grad")
         prev_loss = state.get("prev_loss")
         n_iter = 0
@@ -94,14 +103,14 @@ class LBFGS(Optimizer):
                 y = flat_grad - prev_flat_grad
                 s = d * t
                 ys = float(y @ s)
-                if ys > 1e-10:  # keep only pairs of positive curvature: H stays positive definite
+                if ys > 1e-10:  # positive curvature only: H stays positive definite
                     if len(old_dirs) == history_size:  # forget the oldest pair
                         for history in (old_dirs, old_stps, ro):
                             history.pop(0)
                     old_dirs.append(y)
                     old_stps.append(s)
                     ro.append(1.0 / ys)
-                    H_diag = ys / float(y @ y)  # the scale of the initial inverse Hessian
+                    H_diag = ys / float(y @ y)  # scale of the initial inverse Hessian
                 d = _two_loop_direction(flat_grad, old_dirs, old_stps, ro, H_diag)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
@@ -117,7 +126,8 @@ class LBFGS(Optimizer):
             if group["line_search_fn"] == "strong_wolfe":
                 start = [p.array.copy() for p in self._params]
                 loss, flat_grad, t, evals = _strong_wolfe(
-                    lambda x, step, direction: self._evaluate_along(closure, x, step, direction),
+                    lambda x, step, direction: self._evaluate_along(closure, x, step,
+                                                                    direction),
                     start, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals)
                 self._add_to_params(t, d)
                 optimal = float(xp.abs(flat_grad).max()) <= tolerance_grad
@@ -134,11 +144,13 @@ class LBFGS(Optimizer):
 
             if n_iter == max_iter or current_evals >= max_eval or optimal:
                 break
-            if float(xp.abs(d * t).max()) <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
+            step_change = float(xp.abs(d * t).max())
+            loss_change = abs(loss - prev_loss)
+            if step_change <= tolerance_change or loss_change < tolerance_change:
                 break  # no more progress
 
-        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=H_diag,
-                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro,
+                     H_diag=H_diag, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
 
 
@@ -157,8 +169,8 @@ def _two_loop_direction(flat_grad, old_dirs, old_stps, ro, H_diag):
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
-    """The minimiser of the cubic through (x1, f1) and (x2, f2) with slopes g1 and g2, clamped
-    to ``bounds`` (default: between x1 and x2); their midpoint when the cubic has none."""
+    """The minimiser of the cubic through (x1, f1) and (x2, f2) with slopes g1 and g2,
+    clamped to ``bounds`` (default: between x1 and x2); their midpoint if none."""
     low, high = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1 * d1 - g1 * g2
@@ -172,10 +184,11 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     return min(max(min_pos, low), high)
 
 
-def _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
-    """A step t along d with sufficient decrease, f(t) ≤ f + c1·t·gtd, and a small slope,
-    |f'(t)| ≤ c2·|gtd| (Nocedal & Wright, algorithms 3.5 and 3.6): first bracket such a t,
-    then zoom in on it by cubic interpolation. Returns (f, g, t, evaluations)."""
+def _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9,
+                  max_ls=25):
+    """A step t along d with sufficient decrease, f(t) ≤ f + c1·t·gtd, and a small
+    slope, |f'(t)| ≤ c2·|gtd| (Nocedal & Wright, algorithms 3.5 and 3.6): first bracket
+    such a t, then zoom in on it by cubic interpolation. Returns (f, g, t, evals)."""
     xp = backend.get_array_module(d)
     d_norm = float(xp.abs(d).max())
     f_new, g_new = evaluate(x, t, d)
@@ -213,14 +226,15 @@ def _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     while not done and ls_iter < max_ls:  # zoom phase
         if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
             break  # the bracket is too small to matter
-        t = _cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1],
-                               bracket_gtd[1])
+        t = _cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1],
+                               bracket_f[1], bracket_gtd[1])
         # a t too close to an end of the bracket twice in a row (or outside it) moves
         # to 10% of the bracket's width inside it, so the bracket keeps shrinking
         eps = 0.1 * (max(bracket) - min(bracket))
         if min(max(bracket) - t, t - min(bracket)) < eps:
             if insufficient_progress or t >= max(bracket) or t <= min(bracket):
-                t = max(bracket) - eps if abs(t - max(bracket)) < abs(t - min(bracket)) else min(bracket) + eps
+                nearer_top = abs(t - max(bracket)) < abs(t - min(bracket))
+                t = max(bracket) - eps if nearer_top else min(bracket) + eps
                 insufficient_progress = False
             else:
                 insufficient_progress = True
@@ -231,13 +245,15 @@ def _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
         gtd_new = float(g_new @ d)
         ls_iter += 1
         if f_new > f + c1 * t * gtd or f_new >= bracket_f[low]:
-            bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = t, f_new, g_new, gtd_new
+            bracket[high], bracket_f[high] = t, f_new
+            bracket_g[high], bracket_gtd[high] = g_new, gtd_new
             low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
         else:
             if abs(gtd_new) <= -c2 * gtd:
                 done = True
-            elif gtd_new * (bracket[high] - bracket[low]) >= 0:  # the old low end becomes the high end
+            elif gtd_new * (bracket[high] - bracket[low]) >= 0:  # low end becomes high
                 bracket[high], bracket_f[high] = bracket[low], bracket_f[low]
                 bracket_g[high], bracket_gtd[high] = bracket_g[low], bracket_gtd[low]
-            bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low] = t, f_new, g_new, gtd_new
+            bracket[low], bracket_f[low] = t, f_new
+            bracket_g[low], bracket_gtd[low] = g_new, gtd_new
     return bracket_f[low], bracket_g[low], bracket[low], evals
