@@ -380,7 +380,9 @@ def l1_loss(input, target, reduction="mean", weight=None):
         return _reduce(loss, reduction)
     _check_weight_shape(input, weight)
     loss = loss * weight
-    return loss.sum() / weight.sum() if reduction == "mean" else _reduce(loss, reduction)
+    if reduction == "mean":
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
@@ -393,11 +395,12 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     if beta == 0.0:
         return l1_loss(input, target, reduction)
     diff = (input - target).abs()
-    return _reduce(where(diff < beta, diff * diff * (0.5 / beta), diff - 0.5 * beta), reduction)
+    loss = where(diff < beta, diff * diff * (0.5 / beta), diff - 0.5 * beta)
+    return _reduce(loss, reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """½d² where |d| < δ, else δ·(|d| - ½δ): smooth_l1_loss scaled by δ (equal for δ = 1)."""
+    """½d² where |d| < δ, else δ·(|d| - ½δ): smooth_l1_loss scaled by δ."""
     _check_reduction(reduction)
     _check_same_shape(input, target, "huber_loss")
     if delta <= 0:
@@ -416,21 +419,23 @@ def _check_weight_shape(input, weight):
 
 
 def kl_div(input, target, reduction="mean", log_target=False):
-    """Kullback-Leibler divergence Σ p·(log p - input), for log-probabilities ``input`` and
-    probabilities p = ``target`` (log-probabilities with ``log_target``); 0·log 0 counts 0.
-    ``"batchmean"`` divides the sum by the batch size, the divergence per sample; ``"mean"``
-    divides by the number of elements (PyTorch warns about it, and so do we)."""
+    """Kullback-Leibler divergence Σ p·(log p - input), for log-probabilities ``input``
+    and probabilities p = ``target`` (log-probabilities with ``log_target``); 0·log 0
+    counts 0. ``"batchmean"`` divides the sum by the batch size, the divergence per
+    sample; ``"mean"`` divides by the number of elements (PyTorch warns about it, and so
+    do we)."""
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"{reduction} is not a valid value for reduction; use one of "
                          "'mean', 'batchmean', 'sum', 'none'")
     if reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
-                      "support size.'batchmean' divides only by the batch size, and aligns with "
-                      "the KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", stacklevel=2)
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch "
+                      "size and the support size.'batchmean' divides only by the batch "
+                      "size, and aligns with the KL div math definition.'mean' will be "
+                      "changed to behave the same as 'batchmean' in the next major "
+                      "release.", stacklevel=2)
     if log_target:
         loss = target.exp() * (target - input)
-    else:  # log of 1 where p = 0: the term is then p·(0 - input) = 0, and no -inf or nan
+    else:  # log of 1 where p = 0: the term is then p·(0 - input) = 0, no -inf or nan
         loss = target * (where(target > 0, target, 1.0).log() - input)
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
@@ -461,36 +466,38 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """‖x1 - x2 + eps‖_p along the last dimension (the eps keeps the norm's gradient finite
-    for equal vectors)."""
+    """‖x1 - x2 + eps‖_p along the last dimension (the eps keeps the norm's gradient
+    finite for equal vectors)."""
     return (x1 - x2 + eps).norm(p, dim=max(x1.ndim, x2.ndim) - 1, keepdim=keepdim)
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
-                        reduction="mean"):
-    """max(d(a, p) - d(a, n) + margin, 0) with d the pairwise distance: the anchor should be
-    nearer the positive than the negative, by a margin. ``swap`` uses d(p, n) for d(a, n)
-    when it is smaller (the harder negative)."""
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6,
+                        swap=False, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0), d the pairwise distance: the anchor should
+    be nearer the positive than the negative, by a margin. ``swap`` uses d(p, n) for
+    d(a, n) when it is smaller (the harder negative)."""
     _check_reduction(reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     if not anchor.ndim == positive.ndim == negative.ndim:
-        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
-                           f"same number of dimensions, but got: anchor {anchor.ndim}D, positive "
-                           f"{positive.ndim}D, and negative {negative.ndim}D inputs")
-    distance_positive = pairwise_distance(anchor, positive, p, eps)
-    distance_negative = pairwise_distance(anchor, negative, p, eps)
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to "
+                           "have the same number of dimensions, but got: anchor "
+                           f"{anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+    to_positive = pairwise_distance(anchor, positive, p, eps)
+    to_negative = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        distance_negative = distance_negative.minimum(pairwise_distance(positive, negative, p, eps))
-    return _reduce((distance_positive - distance_negative + margin).clamp(min=0), reduction)
+        to_negative = to_negative.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((to_positive - to_negative + margin).clamp(min=0), reduction)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """max(0, -y·(x1 - x2) + margin) for y = 1 (x1 should rank higher) or -1 (lower)."""
     _check_reduction(reduction)
     if not input1.ndim == input2.ndim == target.ndim:
-        raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension but "
-                           f"got sizes: input1: {tuple(input1.shape)}, input2: {tuple(input2.shape)}, "
+        raise RuntimeError("margin_ranking_loss : All input tensors should have same "
+                           f"dimension but got sizes: input1: {tuple(input1.shape)}, "
+                           f"input2: {tuple(input2.shape)}, "
                            f"target: {tuple(target.shape)}")
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
@@ -506,17 +513,20 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
-    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1: similar pairs
-    should point the same way, dissimilar ones not (rows of x1 and x2, or single vectors)."""
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1: similar
+    pairs should point the same way, dissimilar ones not (rows of x1 and x2, or single
+    vectors)."""
     _check_reduction(reduction)
     if target.ndim > 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not "
+                           "supported")
     if input1.ndim != target.ndim + 1 or input2.ndim != target.ndim + 1:
-        raise RuntimeError(f"{target.ndim}D target tensor expects {target.ndim + 1}D input tensors, "
-                           f"but found inputs with sizes {tuple(input1.shape)} and "
-                           f"{tuple(input2.shape)}.")
+        raise RuntimeError(f"{target.ndim}D target tensor expects {target.ndim + 1}D "
+                           f"input tensors, but found inputs with sizes "
+                           f"{tuple(input1.shape)} and {tuple(input2.shape)}.")
     dim = target.ndim  # the vectors' dimension; PyTorch adds 1e-12 to each squared norm
-    squared_norms = ((input1 * input1).sum(dim) + 1e-12) * ((input2 * input2).sum(dim) + 1e-12)
+    squared_norm1 = (input1 * input1).sum(dim) + 1e-12
+    squared_norms = squared_norm1 * ((input2 * input2).sum(dim) + 1e-12)
     cos = (input1 * input2).sum(dim) / squared_norms.sqrt()
     zero = cos.new_zeros(())
     loss = (where(target == 1, 1 - cos, zero)
@@ -524,7 +534,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     return _reduce(loss, reduction)
 
 
-def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
+def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8,
+                     reduction="mean"):
     """Negative log-likelihood of counts y under a Poisson of rate λ: λ - y·log λ, with
     λ = e^input (``log_input``) or input itself (then log(λ + eps)). ``full`` adds the
     Stirling approximation of log(y!), y·log y - y + ½log(2πy), for y > 1."""
@@ -541,10 +552,11 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
-    """Negative log-likelihood of ``target`` under a normal of mean ``input`` and variance
-    ``var``: ½(log var + (input - target)²/var), plus ½log(2π) with ``full``. ``var`` is
-    shaped like input, or has one dimension short of it or of size 1 (one variance shared);
-    it is clamped to at least ``eps``, the gradient passing through as if not clamped."""
+    """Negative log-likelihood of ``target`` under a normal of mean ``input`` and
+    variance ``var``: ½(log var + (input - target)²/var), plus ½log(2π) with ``full``.
+    ``var`` is shaped like input, or has one dimension short of it or of size 1 (one
+    variance shared); it is clamped to at least ``eps``, the gradient passing through
+    as if not clamped."""
     if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")

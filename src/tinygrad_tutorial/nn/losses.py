@@ -99,12 +99,12 @@ class KLDivLoss(Module):
     def __init__(self, reduction="mean", log_target=False):
         super().__init__()
         if reduction not in F._REDUCTIONS + ("batchmean",):
-            raise ValueError(f"{reduction} is not a valid value for reduction; use one of "
-                             "'mean', 'batchmean', 'sum', 'none'")
+            raise ValueError(f"{reduction} is not a valid value for reduction; use one "
+                             "of 'mean', 'batchmean', 'sum', 'none'")
         self.reduction, self.log_target = reduction, log_target
 
     def forward(self, input, target):
-        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+        return F.kl_div(input, target, self.reduction, self.log_target)
 
 
 class SoftMarginLoss(_Loss):
@@ -130,7 +130,7 @@ class PairwiseDistance(Module):
 
     def __init__(self, p=2.0, eps=1e-6, keepdim=False):
         super().__init__()
-        self.norm, self.eps, self.keepdim = p, eps, keepdim  # PyTorch names the p "norm"
+        self.norm, self.eps, self.keepdim = p, eps, keepdim  # (PyTorch's names)
 
     def forward(self, x1, x2):
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
@@ -144,8 +144,8 @@ class TripletMarginLoss(_Loss):
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
     def forward(self, anchor, positive, negative):
-        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
-                                     self.swap, reduction=self.reduction)
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p,
+                                     self.eps, self.swap, self.reduction)
 
 
 class MarginRankingLoss(_Loss):
@@ -156,7 +156,8 @@ class MarginRankingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1, input2, target):
-        return F.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+        return F.margin_ranking_loss(input1, input2, target, self.margin,
+                                     self.reduction)
 
 
 class HingeEmbeddingLoss(_Loss):
@@ -171,14 +172,15 @@ class HingeEmbeddingLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_Loss):
-    """1 - cos(x1, x2) for similar pairs (target 1), max(0, cos - margin) for others (-1)."""
+    """1 - cos(x1, x2) for similar pairs (target 1), max(0, cos - margin) for others."""
 
     def __init__(self, margin=0.0, reduction="mean"):
         super().__init__(reduction)
         self.margin = margin
 
     def forward(self, input1, input2, target):
-        return F.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+        return F.cosine_embedding_loss(input1, input2, target, self.margin,
+                                       self.reduction)
 
 
 class PoissonNLLLoss(_Loss):
@@ -189,8 +191,8 @@ class PoissonNLLLoss(_Loss):
         self.log_input, self.full, self.eps = log_input, full, eps
 
     def forward(self, log_input, target):
-        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, self.eps,
-                                  self.reduction)
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full,
+                                  self.eps, self.reduction)
 
 
 class GaussianNLLLoss(_Loss):
@@ -201,4 +203,5 @@ class GaussianNLLLoss(_Loss):
         self.full, self.eps = full, eps
 
     def forward(self, input, target, var):
-        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps,
+                                   self.reduction)
