@@ -54,9 +54,12 @@ class LRScheduler:
         else:
             self.last_epoch = epoch
             lrs = self._get_closed_form_lr()
+        self._set_lrs(lrs)
+
+    def _set_lrs(self, lrs):
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = _current_lrs(self.optimizer)
 
     def get_last_lr(self):
         """The learning rates set by the latest ``step()``, one per parameter group."""
@@ -243,9 +246,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_i = self.T_0 * self.T_mult ** n
         self._step_count += 1
         self.last_epoch = math.floor(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
-        self._last_lr = _current_lrs(self.optimizer)
+        self._set_lrs(self.get_lr())
 
 
 class _LambdaScheduler(LRScheduler):
