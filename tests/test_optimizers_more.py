@@ -320,3 +320,28 @@ def test_parameter_groups_keep_their_own_options(torch64):
     for p, q in zip(ours, theirs):
         np.testing.assert_allclose(host(p), q.detach().numpy(), rtol=1e-10, atol=1e-12)
     assert [g["lr"] for g in our_opt.param_groups] == [0.01, 0.2]
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("Adagrad", {}), ("Adadelta", {}), ("Adamax", {}), ("NAdam", {"weight_decay": 0.1}),
+    ("RAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("LBFGS", {"line_search_fn": "strong_wolfe"})], ids=str)
+def test_float32_parameters_and_state_stay_float32(name, kwargs, device):
+    w = tt.tensor([0.5, -2.0, 3.0], device=device, requires_grad=True)
+    opt = getattr(optim, name)([w], **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((w - 1) ** 2).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        opt.step(closure)
+    assert w.dtype == tt.float32 and w.device == tt.device(device) and w.is_leaf
+    for key, value in opt.state[w].items():
+        assert getattr(value, "dtype", np.float32) == np.float32, key
+    resumed = getattr(optim, name)([w], **kwargs)  # the state_dict loads and steps on
+    resumed.load_state_dict(opt.state_dict())
+    resumed.step(closure)
+    assert float(closure()) < 0.25 + 9 + 4  # its value at the start
