@@ -3,19 +3,31 @@ from . import functional, init, parallel, utils
 from .attention import MultiheadAttention
 from .conv import Conv2d
 from .embedding import Embedding
-from .layers import (ELU, GELU, Dropout, Flatten, Hardtanh, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, ReLU6,
-                     Sigmoid, SiLU, Softmax, Softplus, Tanh)
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from .module import Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList, Sequential
+from .layers import (ELU, GELU, Dropout, Flatten, Hardtanh, Identity, LeakyReLU, Linear,
+                     LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Tanh)
+from .losses import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity,
+                     CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss,
+                     KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, PairwiseDistance,
+                     PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
+from .module import (Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
+                     Sequential)
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
-__all__ = ["functional", "init", "parallel", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-           "ParameterList", "ParameterDict", "Linear", "Identity", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten",
-           "Dropout", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "Conv2d",
-           "MaxPool2d", "Embedding", "LayerNorm", "MultiheadAttention", "AvgPool2d", "AdaptiveAvgPool2d",
-           "BatchNorm1d", "BatchNorm2d", "GELU", "SiLU", "LeakyReLU", "ELU", "Softplus", "Hardtanh", "ReLU6",
-           "TransformerEncoderLayer", "TransformerEncoder",
-           "utils", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ = [
+    "functional", "init", "parallel", "utils",
+    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+    "ParameterDict",
+    "Linear", "Identity", "Flatten", "Dropout", "Conv2d", "MaxPool2d", "AvgPool2d",
+    "AdaptiveAvgPool2d", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+    "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+    "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU", "SiLU", "LeakyReLU", "ELU",
+    "Softplus", "Hardtanh", "ReLU6",
+    "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss",
+    "SmoothL1Loss", "HuberLoss", "KLDivLoss", "SoftMarginLoss", "CosineSimilarity",
+    "PairwiseDistance", "TripletMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
+    "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+]

@@ -7,6 +7,7 @@ instead of three and four), and ``binary_cross_entropy``, whose clamped logarith
 (as PyTorch's) needs a guarded gradient at 0 and 1.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from .. import backend, ops
 from .. import dtypes as dt
 from ..autograd import Function
 from ..random import uniform_array
-from ..tensor import Tensor, where
+from ..tensor import Tensor, broadcast_shape, where
 
 # ---------------------------------------------------------------- activations
 
@@ -360,12 +361,220 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _check_reduction(reduction)
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     target = target.to(input.dtype)
-    softplus_neg = (-input).maximum(0) + (1 + (-input.abs()).exp()).log()
+    softplus_neg = (-input).maximum(0) + (-input.abs()).exp().log1p()
     if pos_weight is not None:
         softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
     loss = (1 - target) * input + softplus_neg
     if weight is not None:
         loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input, target, reduction="mean", weight=None):
+    """Mean absolute error: mean(|input - target|); with ``weight``, the mean is
+    Σ w·|input - target| / Σ w."""
+    _check_reduction(reduction)
+    _check_same_shape(input, target, "l1_loss")
+    loss = (input - target).abs()
+    if weight is None:
+        return _reduce(loss, reduction)
+    _check_weight_shape(input, weight)
+    loss = loss * weight
+    if reduction == "mean":
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """½d²/β where |d| < β, else |d| - ½β (d = input - target): quadratic near zero,
+    so the gradient fades out instead of jumping, and L1 (robust to outliers) beyond."""
+    _check_reduction(reduction)
+    _check_same_shape(input, target, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return l1_loss(input, target, reduction)
+    diff = (input - target).abs()
+    loss = where(diff < beta, diff * diff * (0.5 / beta), diff - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """½d² where |d| < δ, else δ·(|d| - ½δ): smooth_l1_loss scaled by δ."""
+    _check_reduction(reduction)
+    _check_same_shape(input, target, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    diff = (input - target).abs()
+    loss = where(diff < delta, diff * diff * 0.5, (diff - 0.5 * delta) * delta)
+    if weight is not None:
+        _check_weight_shape(input, weight)
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _check_weight_shape(input, weight):
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence Σ p·(log p - input), for log-probabilities ``input``
+    and probabilities p = ``target`` (log-probabilities with ``log_target``); 0·log 0
+    counts 0. ``"batchmean"`` divides the sum by the batch size, the divergence per
+    sample; ``"mean"`` divides by the number of elements (PyTorch warns about it, and so
+    do we)."""
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{reduction} is not a valid value for reduction; use one of "
+                         "'mean', 'batchmean', 'sum', 'none'")
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch "
+                      "size and the support size.'batchmean' divides only by the batch "
+                      "size, and aligns with the KL div math definition.'mean' will be "
+                      "changed to behave the same as 'batchmean' in the next major "
+                      "release.", stacklevel=2)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:  # log of 1 where p = 0: the term is then p·(0 - input) = 0, no -inf or nan
+        loss = target * (where(target > 0, target, 1.0).log() - input)
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """log(1 + e^(-y·x)) for labels y = ±1: the logistic loss, computed as a softplus
+    that never exponentiates a large positive number."""
+    _check_reduction(reduction)
+    z = -(input * target)
+    return _reduce(z.clamp(min=0) + (-z.abs()).exp().log1p(), reduction)
+
+
+def _clamp_min_keeping_gradient(tensor, min):
+    """``tensor`` clamped to at least ``min``, with the gradient of the unclamped tensor
+    (PyTorch clamps under no_grad there, so the gradient passes unchanged)."""
+    return tensor + (tensor.clamp(min=min) - tensor).detach()
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """x1·x2 / (‖x1‖·‖x2‖) along ``dim``, each norm at least ``eps`` (broadcasts)."""
+    shape = broadcast_shape(x1.shape, x2.shape)  # the norms need whole vectors
+    x1, x2 = x1.expand(*shape), x2.expand(*shape)
+    norm1 = _clamp_min_keeping_gradient(x1.norm(dim=dim, keepdim=True), eps)
+    norm2 = _clamp_min_keeping_gradient(x2.norm(dim=dim, keepdim=True), eps)
+    return ((x1 / norm1) * (x2 / norm2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """‖x1 - x2 + eps‖_p along the last dimension (the eps keeps the norm's gradient
+    finite for equal vectors)."""
+    return (x1 - x2 + eps).norm(p, dim=max(x1.ndim, x2.ndim) - 1, keepdim=keepdim)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6,
+                        swap=False, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0), d the pairwise distance: the anchor should
+    be nearer the positive than the negative, by a margin. ``swap`` uses d(p, n) for
+    d(a, n) when it is smaller (the harder negative)."""
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to "
+                           "have the same number of dimensions, but got: anchor "
+                           f"{anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+    to_positive = pairwise_distance(anchor, positive, p, eps)
+    to_negative = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        to_negative = to_negative.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((to_positive - to_negative + margin).clamp(min=0), reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, -y·(x1 - x2) + margin) for y = 1 (x1 should rank higher) or -1 (lower)."""
+    _check_reduction(reduction)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError("margin_ranking_loss : All input tensors should have same "
+                           f"dimension but got sizes: input1: {tuple(input1.shape)}, "
+                           f"input2: {tuple(input2.shape)}, "
+                           f"target: {tuple(target.shape)}")
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
+    """x where y = 1 and max(0, margin - x) where y = -1, for x a distance (of a pair of
+    embeddings) and y whether the pair is similar."""
+    _check_reduction(reduction)
+    zero = input.new_zeros(())
+    loss = (where(target != -1, input, zero)
+            + where(target != 1, (margin - input).clamp(min=0), zero))
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1: similar
+    pairs should point the same way, dissimilar ones not (rows of x1 and x2, or single
+    vectors)."""
+    _check_reduction(reduction)
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not "
+                           "supported")
+    if input1.ndim != target.ndim + 1 or input2.ndim != target.ndim + 1:
+        raise RuntimeError(f"{target.ndim}D target tensor expects {target.ndim + 1}D "
+                           f"input tensors, but found inputs with sizes "
+                           f"{tuple(input1.shape)} and {tuple(input2.shape)}.")
+    dim = target.ndim  # the vectors' dimension; PyTorch adds 1e-12 to each squared norm
+    squared_norm1 = (input1 * input1).sum(dim) + 1e-12
+    squared_norms = squared_norm1 * ((input2 * input2).sum(dim) + 1e-12)
+    cos = (input1 * input2).sum(dim) / squared_norms.sqrt()
+    zero = cos.new_zeros(())
+    loss = (where(target == 1, 1 - cos, zero)
+            + where(target == -1, (cos - margin).clamp(min=0), zero))
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8,
+                     reduction="mean"):
+    """Negative log-likelihood of counts y under a Poisson of rate λ: λ - y·log λ, with
+    λ = e^input (``log_input``) or input itself (then log(λ + eps)). ``full`` adds the
+    Stirling approximation of log(y!), y·log y - y + ½log(2πy), for y > 1."""
+    _check_reduction(reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        counts = where(target > 1, target, 1.0)  # log of 1 where the term is dropped
+        stirling = counts * counts.log() - counts + (counts * (2 * math.pi)).log() * 0.5
+        loss = loss + where(target > 1, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Negative log-likelihood of ``target`` under a normal of mean ``input`` and
+    variance ``var``: ½(log var + (input - target)²/var), plus ½log(2π) with ``full``.
+    ``var`` is shaped like input, or has one dimension short of it or of size 1 (one
+    variance shared); it is clamped to at least ``eps``, the gradient passing through
+    as if not clamped."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = input.new_full(tuple(input.shape), var)
+    elif bool((var.array < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)  # one variance per row
+        elif input.ndim != var.ndim or sum(
+                v for i, v in zip(input.shape, var.shape) if i != v) != 1:
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = _clamp_min_keeping_gradient(var, eps)
+    loss = (var.log() + (input - target) ** 2 / var) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
 
 
@@ -387,6 +596,10 @@ def one_hot(tensor, num_classes=-1):
 __all__ = ["relu", "sigmoid", "tanh", "gelu", "silu", "leaky_relu", "elu", "softplus", "hardtanh", "relu6",
            "softmax", "log_softmax", "linear", "dropout", "mse_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
+__all__ += ["l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "soft_margin_loss",
+            "cosine_similarity", "pairwise_distance", "triplet_margin_loss",
+            "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
+            "poisson_nll_loss", "gaussian_nll_loss"]
 
 # layers that live in their own modules, re-exported here where PyTorch has them (torch.nn.functional)
 from .conv import conv2d, unfold  # noqa: E402
