@@ -37,7 +37,7 @@ def _write_into(out, result, name):
     if result.requires_grad or out.requires_grad and autograd.is_grad_enabled():
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
-    return out._inplace(lambda x: result)
+    return out._inplace(lambda x, result: result, result)
 
 
 exp, log, sqrt, abs, tanh, sigmoid = map(_method_with_out, ("exp", "log", "sqrt", "abs", "tanh", "sigmoid"))

@@ -26,13 +26,15 @@ def is_recorded(target, operands):
         [isinstance(x, _tensor.Tensor) and x._requires_grad for x in operands]))
 
 
-def write(target, compute, reads_old_values=True):
-    """Write ``compute(old)`` into ``target``'s memory and record the write; returns the target.
+def write(target, compute, operands, reads_old_values=True):
+    """Write ``compute(old, *operands)`` into ``target``'s memory and record the write; returns the
+    target.
 
-    ``old`` stands for the target as it is before the write. When ``reads_old_values``, it holds a
-    copy of the values, since the nodes that ``compute`` records may read them in backward and the
-    write overwrites them (PyTorch saves the original ``self`` the same way); otherwise ``old`` is the
-    target's own memory (a setitem writes into it, and its backward reads no values).
+    ``old`` stands for the target as it is before the write, also where the target is one of the
+    ``operands`` (``y.mul_(y)``). When ``reads_old_values``, it holds a copy of the values, since the
+    nodes that ``compute`` records may read them in backward and the write overwrites them (PyTorch
+    saves the original ``self`` the same way); otherwise ``old`` is the target's own memory (a
+    setitem writes into it, and its backward reads no values).
     """
     root, view_ops = _root_of_view(target)
     if root is None:
@@ -42,7 +44,7 @@ def write(target, compute, reads_old_values=True):
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
         old = _snapshot(_view_from(root, view_ops), copy=reads_old_values)  # the view as the root is now
-    result = compute(old)
+    result = compute(old, *[old if x is target else x for x in operands])
     target._write(result)
     if result.grad_fn is None:  # nothing needs a gradient after all (an integer result, say)
         return target

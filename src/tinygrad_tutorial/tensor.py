@@ -769,6 +769,7 @@ class Tensor:
         if inplace.is_recorded(self, ()):  # in the graph, this tensor is now the reshape of what it was
             inplace.rebase(self, ops.Reshape.apply(self, shape=shape).grad_fn)
         self.array = self.array.reshape(shape)  # a view of the same memory, so aliases still share it
+        self._bump_version()  # (as PyTorch counts it)
         return self
 
     def permute(self, *dims):
@@ -948,20 +949,20 @@ class Tensor:
         index, advanced = _array_index(index, self)
         value = _as_tensor(value, self)
         if inplace.is_recorded(self, (value,)):
-            inplace.write(self, lambda old: inplace.SetItem.apply(old, value, index=index, advanced=advanced),
-                          reads_old_values=False)
+            inplace.write(self, lambda old, value: inplace.SetItem.apply(old, value, index=index, advanced=advanced),
+                          (value,), reads_old_values=False)
             return
         self.array[index] = value.array
         self._bump_version()
 
     def _inplace(self, compute, *operands):
-        """Write ``compute(self)`` into this tensor's memory; recorded in the graph when the tensor
-        or one of the ``operands`` requires grad (``inplace.write``)."""
+        """Write ``compute(self, *operands)`` into this tensor's memory; recorded in the graph when the
+        tensor or one of the ``operands`` requires grad (``inplace.write``)."""
         self._check_inplace()
         if inplace.is_recorded(self, operands):
-            return inplace.write(self, compute)
+            return inplace.write(self, compute, operands)
         with autograd.no_grad():
-            result = compute(self)
+            result = compute(self, *operands)
         self._write(result)
         return self
 
@@ -977,27 +978,27 @@ class Tensor:
         self._bump_version()
 
     def add_(self, other, alpha=1):
-        return self._inplace(lambda x: x + other * alpha if alpha != 1 else x + other, other)
+        return self._inplace(lambda x, other: x + other * alpha if alpha != 1 else x + other, other)
 
     def sub_(self, other, alpha=1):
-        return self._inplace(lambda x: x - other * alpha if alpha != 1 else x - other, other)
+        return self._inplace(lambda x, other: x - other * alpha if alpha != 1 else x - other, other)
 
     def mul_(self, other):
-        return self._inplace(lambda x: x * other, other)
+        return self._inplace(lambda x, other: x * other, other)
 
     def div_(self, other):
-        return self._inplace(lambda x: x / other, other)
+        return self._inplace(lambda x, other: x / other, other)
 
     def clamp_(self, min=None, max=None):
-        return self._inplace(lambda x: x.clamp(min, max), min, max)
+        return self._inplace(lambda x, min, max: x.clamp(min, max), min, max)
 
     def copy_(self, source):
         self._check_inplace()
         source = _as_tensor(source, self).to(self.dtype, device=self.device).expand(self.shape)
         if inplace.is_recorded(self, (source,)):
-            return inplace.write(self, lambda old: inplace.Copy.apply(old, source, index=(Ellipsis,), advanced=False),
-                                 reads_old_values=False)
-        return self._inplace(lambda x: source)
+            return inplace.write(self, lambda old, source: inplace.Copy.apply(old, source, index=(), advanced=False),
+                                 (source,), reads_old_values=False)
+        return self._inplace(lambda x, source: source, source)
 
     def fill_(self, value):
         return self._fill(value, inplace.Fill)
@@ -1009,7 +1010,7 @@ class Tensor:
         self._check_inplace()
         if inplace.is_recorded(self, (value,)):
             value = _as_tensor(value, self)
-            return inplace.write(self, lambda old: node.apply(old, value, index=(Ellipsis,), advanced=False),
+            return inplace.write(self, lambda old, value: node.apply(old, value, index=(), advanced=False), (value,),
                                  reads_old_values=False)
         self.array[...] = value.item() if isinstance(value, Tensor) else value  # a GPU array takes numbers only
         self._bump_version()
@@ -1027,8 +1028,9 @@ class Tensor:
         backend.check_index_bounds(positions, self.shape)
         if inplace.is_recorded(self, (value,)):
             value = _as_tensor(value, self)
-            return inplace.write(self, lambda old: inplace.Scatter.apply(old, value, index=positions, advanced=True),
-                                 reads_old_values=False)
+            return inplace.write(self, lambda old, value: inplace.Scatter.apply(old, value, index=positions,
+                                                                                 advanced=True),
+                                 (value,), reads_old_values=False)
         self.array[positions] = value.array if isinstance(value, Tensor) else value
         self._bump_version()
         return self
@@ -1050,7 +1052,7 @@ class Tensor:
 
     def _inplace_version(name):  # x.exp_() computes exp(x) and writes it into x's memory
         def method(self, *args, **kwargs):
-            return self._inplace(lambda x: getattr(x, name)(*args, **kwargs), *args, *kwargs.values())
+            return self._inplace(lambda x, *args: getattr(x, name)(*args, **kwargs), *args)
 
         method.__name__ = method.__qualname__ = name + "_"
         return method
