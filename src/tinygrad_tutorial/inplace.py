@@ -169,8 +169,8 @@ class SetItem(Function):
 
     saves_inputs = False
 
-    def forward(self, a, value, index, advanced):
-        self.index, self.advanced, self.value_shape = index, advanced, value.shape
+    def forward(self, a, value, index):
+        self.index, self.value_shape = index, value.shape
         a[index] = value
         return a
 
@@ -179,8 +179,12 @@ class SetItem(Function):
         rest[self.index] = 0
         return rest, unbroadcast(grad[self.index + (Ellipsis,)], self.value_shape)  # "...": a 0-d array
 
-    def name(self):  # PyTorch's names: a[1:] = v writes through a view, a[mask] = v is an index_put_
-        return "IndexPutBackward" if self.advanced else "CopySlices"
+    def name(self):  # PyTorch's name: a[1:] = v writes through the view a[1:]
+        return "CopySlices"
+
+
+class IndexPut(SetItem):  # a[mask] = v, a[[0, 2]] = v: an index_put_ in PyTorch
+    name = Function.name
 
 
 class Fill(SetItem):  # x.fill_(value): x[...] = value

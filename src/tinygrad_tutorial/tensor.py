@@ -949,8 +949,9 @@ class Tensor:
         index, advanced = _array_index(index, self)
         value = _as_tensor(value, self)
         if inplace.is_recorded(self, (value,)):
-            inplace.write(self, lambda old, value: inplace.SetItem.apply(old, value, index=index, advanced=advanced),
-                          (value,), reads_old_values=False)
+            node = inplace.IndexPut if advanced else inplace.SetItem
+            inplace.write(self, lambda old, value: node.apply(old, value, index=index), (value,),
+                          reads_old_values=False)
             return
         self.array[index] = value.array
         self._bump_version()
@@ -996,7 +997,7 @@ class Tensor:
         self._check_inplace()
         source = _as_tensor(source, self).to(self.dtype, device=self.device).expand(self.shape)
         if inplace.is_recorded(self, (source,)):
-            return inplace.write(self, lambda old, source: inplace.Copy.apply(old, source, index=(), advanced=False),
+            return inplace.write(self, lambda old, source: inplace.Copy.apply(old, source, index=()),
                                  (source,), reads_old_values=False)
         return self._inplace(lambda x, source: source, source)
 
@@ -1010,7 +1011,7 @@ class Tensor:
         self._check_inplace()
         if inplace.is_recorded(self, (value,)):
             value = _as_tensor(value, self)
-            return inplace.write(self, lambda old, value: node.apply(old, value, index=(), advanced=False), (value,),
+            return inplace.write(self, lambda old, value: node.apply(old, value, index=()), (value,),
                                  reads_old_values=False)
         self.array[...] = value.item() if isinstance(value, Tensor) else value  # a GPU array takes numbers only
         self._bump_version()
@@ -1028,8 +1029,7 @@ class Tensor:
         backend.check_index_bounds(positions, self.shape)
         if inplace.is_recorded(self, (value,)):
             value = _as_tensor(value, self)
-            return inplace.write(self, lambda old, value: inplace.Scatter.apply(old, value, index=positions,
-                                                                                 advanced=True),
+            return inplace.write(self, lambda old, value: inplace.Scatter.apply(old, value, index=positions),
                                  (value,), reads_old_values=False)
         self.array[positions] = value.array if isinstance(value, Tensor) else value
         self._bump_version()
