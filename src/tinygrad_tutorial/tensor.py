@@ -29,9 +29,10 @@ class Size(tuple):
 
 
 class Tensor:
-    # _view_of: the node whose output this tensor is, when that is a view of another tensor (set by
-    # Function.apply; unset otherwise): an in-place write through it must update that tensor too
-    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version_counter", "_view_of", "__weakref__")
+    # _view_of: the node whose output this tensor is, when that is a view of another
+    # tensor (set by Function.apply; else unset): writing through it changes both
+    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version_counter",
+                 "_view_of", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * tensor`` calls Tensor.__rmul__
 
     def __init__(self, array, requires_grad=False):
@@ -766,7 +767,7 @@ class Tensor:
 
     def _reshape_(self, shape):
         self._check_inplace()
-        if inplace.is_recorded(self, ()):  # in the graph, this tensor is now the reshape of what it was
+        if inplace.is_recorded(self, ()):  # in the graph: the reshape of what it was
             inplace.rebase(self, ops.Reshape.apply(self, shape=shape).grad_fn)
         self.array = self.array.reshape(shape)  # a view of the same memory, so aliases still share it
         self._bump_version()  # (as PyTorch counts it)
@@ -938,11 +939,12 @@ class Tensor:
         return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                     requires_grad=requires_grad)
 
-    # ------------------------------------------------------------ in place (recorded in the graph: inplace.py)
+    # ------------------------------------------------------------ in place (inplace.py)
     def _check_inplace(self, what="a leaf Variable"):
         if self._requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
-            raise RuntimeError(f"{what} that requires grad is being used in an in-place operation. (Wrap it "
-                               "in `with no_grad():` to update parameters, or use the out-of-place op.)")
+            raise RuntimeError(f"{what} that requires grad is being used in an "
+                               "in-place operation. (Wrap it in `with no_grad():` to "
+                               "update parameters, or use the out-of-place op.)")
 
     def __setitem__(self, index, value):
         self._check_inplace("a view of a leaf Variable")
@@ -950,15 +952,15 @@ class Tensor:
         value = _as_tensor(value, self)
         if inplace.is_recorded(self, (value,)):
             node = inplace.IndexPut if advanced else inplace.SetItem
-            inplace.write(self, lambda old, value: node.apply(old, value, index=index), (value,),
-                          reads_old_values=False)
+            inplace.set_values(self, node, index, value)
             return
         self.array[index] = value.array
         self._bump_version()
 
     def _inplace(self, compute, *operands):
-        """Write ``compute(self, *operands)`` into this tensor's memory; recorded in the graph when the
-        tensor or one of the ``operands`` requires grad (``inplace.write``)."""
+        """Write ``compute(self, *operands)`` into this tensor's memory; recorded in the
+        graph when the tensor or one of the ``operands`` requires grad
+        (``inplace.write``)."""
         self._check_inplace()
         if inplace.is_recorded(self, operands):
             return inplace.write(self, compute, operands)
@@ -968,21 +970,22 @@ class Tensor:
         return self
 
     def _write(self, result):
-        """Put ``result``'s values into this tensor's memory (every alias sees them) and count the write."""
+        """Put ``result``'s values into this tensor's memory (every alias sees them) and
+        count the write."""
         if tuple(result.shape) != tuple(self.shape):
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
         if result.array.dtype != self.array.dtype and dt.promote_types(result.dtype, self.dtype) != self.dtype:
             raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {self.dtype}")
-        if result.array is not self.array:  # (a setitem's node wrote into this memory itself)
+        if result.array is not self.array:  # (a setitem's node wrote into it itself)
             self.array[...] = result.array
         self._bump_version()
 
     def add_(self, other, alpha=1):
-        return self._inplace(lambda x, other: x + other * alpha if alpha != 1 else x + other, other)
+        return self._inplace(lambda x, other: x.add(other, alpha), other)
 
     def sub_(self, other, alpha=1):
-        return self._inplace(lambda x, other: x - other * alpha if alpha != 1 else x - other, other)
+        return self._inplace(lambda x, other: x.sub(other, alpha), other)
 
     def mul_(self, other):
         return self._inplace(lambda x, other: x * other, other)
@@ -995,10 +998,10 @@ class Tensor:
 
     def copy_(self, source):
         self._check_inplace()
-        source = _as_tensor(source, self).to(self.dtype, device=self.device).expand(self.shape)
+        source = _as_tensor(source, self).to(self.dtype, device=self.device)
+        source = source.expand(self.shape)
         if inplace.is_recorded(self, (source,)):
-            return inplace.write(self, lambda old, source: inplace.Copy.apply(old, source, index=()),
-                                 (source,), reads_old_values=False)
+            return inplace.set_values(self, inplace.Copy, (), source)
         return self._inplace(lambda x, source: source, source)
 
     def fill_(self, value):
@@ -1010,9 +1013,7 @@ class Tensor:
     def _fill(self, value, node):
         self._check_inplace()
         if inplace.is_recorded(self, (value,)):
-            value = _as_tensor(value, self)
-            return inplace.write(self, lambda old, value: node.apply(old, value, index=()), (value,),
-                                 reads_old_values=False)
+            return inplace.set_values(self, node, (), _as_tensor(value, self))
         self.array[...] = value.item() if isinstance(value, Tensor) else value  # a GPU array takes numbers only
         self._bump_version()
         return self
@@ -1022,15 +1023,15 @@ class Tensor:
         PyTorch's Transforms tutorial one-hot encodes a label with ``zeros(10).scatter_(0, tensor(y), value=1)``."""
         positions, shape = _positions_along(self, dim, index, "scatter_")
         if isinstance(src, Tensor):
-            value = src.to(self.dtype)[tuple(slice(0, n) for n in shape)]  # the part index covers
+            covered = tuple(slice(0, n) for n in shape)  # the part index covers
+            value = src.to(self.dtype)[covered]
         elif src is not None:
             value = src  # scatter_(dim, index, 1.0): a number given in place of src
         self._check_inplace()
         backend.check_index_bounds(positions, self.shape)
         if inplace.is_recorded(self, (value,)):
             value = _as_tensor(value, self)
-            return inplace.write(self, lambda old, value: inplace.Scatter.apply(old, value, index=positions),
-                                 (value,), reads_old_values=False)
+            return inplace.set_values(self, inplace.Scatter, positions, value)
         self.array[positions] = value.array if isinstance(value, Tensor) else value
         self._bump_version()
         return self
@@ -1052,7 +1053,8 @@ class Tensor:
 
     def _inplace_version(name):  # x.exp_() computes exp(x) and writes it into x's memory
         def method(self, *args, **kwargs):
-            return self._inplace(lambda x, *args: getattr(x, name)(*args, **kwargs), *args)
+            return self._inplace(lambda x, *args: getattr(x, name)(*args, **kwargs),
+                                 *args)
 
         method.__name__ = method.__qualname__ = name + "_"
         return method

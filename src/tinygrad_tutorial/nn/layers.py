@@ -45,7 +45,7 @@ class Identity(Module):
 class ReLU(Module):
     def __init__(self, inplace=False):
         super().__init__()
-        self.inplace = inplace  # True: the input is overwritten with the result (as in PyTorch)
+        self.inplace = inplace  # True: the input is overwritten (as in PyTorch)
 
     def forward(self, input):
         return F.relu(input, self.inplace)
