@@ -19,6 +19,10 @@ from .dtypes import from_numpy_dtype
 
 _grad_enabled = True
 _tracer = None  # set by jit.trace while it records; every op reports itself to it (see Function.apply)
+# How many in-place writes have moved a tensor onto a new node (see inplace.py). Each
+# node notes the count when it is recorded: a consumer with a lower count than its
+# input's grad_fn was recorded before that write.
+_rebase_count = 0
 
 
 def is_grad_enabled():
@@ -106,6 +110,7 @@ class Function:
     output_may_be_view = False  # whether the output may reuse the input's memory (see ops.View)
     gathers_output_grads = False  # True for a node with several outputs: backward() gathers one gradient each
     output_hooks = None  # {output index: _TensorHooks} once register_hook or retain_grad asks for one
+    rebase_count = 0  # _rebase_count when recorded (a write's node: the count after it)
 
     def __init_subclass__(cls, **kwargs):
         """A subclass whose ``forward`` is a staticmethod is written in PyTorch's ctx style: its ``apply``
@@ -130,9 +135,12 @@ class Function:
         out = _tensor.Tensor(node.forward(*arrays, **options))
         if cls.output_may_be_view and backend.is_view_of(out.array, arrays[0]):
             out._version_counter = inputs[0].shared_version_counter()  # one memory, one version counter
+            # what an in-place write through the view must update too (see inplace.py)
+            out._view_of, node.source = node, inputs[0]
+            node.rebase_count = _rebase_count
         # only floating-point outputs carry gradients: x.long() is cut from the graph, as in PyTorch
         if _grad_enabled and any([x._requires_grad for x in inputs]) and out.array.dtype.kind == "f":
-            node.inputs = inputs
+            node.inputs, node.rebase_count = inputs, _rebase_count
             if cls.saves_inputs:  # the versions now, for backward to compare (binary ops spelled out: hot path)
                 node.input_versions = ([inputs[0]._version_counter[0], inputs[1]._version_counter[0]]
                                        if len(inputs) == 2 else [x._version_counter[0] for x in inputs])
@@ -198,10 +206,37 @@ class Function:
         :class:`AccumulateGrad` for a leaf that requires grad, ``None`` for an input that needs no gradient. Built
         from ``inputs`` when asked for (``apply`` records nothing more); a node freed by ``backward()`` has let go
         of its inputs, so it has no edges left."""
-        return tuple([_edge(x) for x in self.inputs])
+        return tuple([_edge(x) for x in inputs_as_recorded(self)])
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+def inputs_as_recorded(node):
+    """``node.inputs`` as the node saw them when it was recorded.
+
+    An in-place write moves a tensor onto a new node (after ``y += 1``, y's grad_fn is
+    that Add), and the write's node keeps, as ``overwritten``, a tensor standing for y
+    as it was. A node recorded before the write still holds y itself, and its gradient
+    must go to y's old grad_fn: each such input is replaced by the tensor it was then. A
+    write's node counts as recorded after every node before it
+    (``Function.rebase_count``), so telling them apart is one comparison.
+    """
+    inputs = node.inputs
+    if not _rebase_count:  # nothing was ever written in place inside a graph
+        return inputs
+    for i, x in enumerate(inputs):
+        if x._version_counter is _tensor.NEVER_WRITTEN:  # not written, not aliased
+            continue
+        recorded = x
+        written = recorded.grad_fn
+        while written is not None and written.rebase_count > node.rebase_count:
+            recorded = written.overwritten  # (a write recorded after the node)
+            written = recorded.grad_fn
+        _inplace.check_view_is_current(node, recorded)
+        if recorded is not x:
+            inputs = inputs[:i] + (recorded,) + inputs[i + 1:]
+    return inputs
 
 
 def _modified_in_place(array, which, version, expected):
@@ -265,6 +300,8 @@ def topological_order(*roots):
             continue
         visited.add(node)  # marked when expanded, not when pushed, so it lands after every consumer
         stack.append((node, True))
+        if _rebase_count:  # some tensor was written in a graph: what did the node see?
+            node.inputs = inputs_as_recorded(node)
         for x in node.inputs:
             parent = x.grad_fn
             if parent is not None and parent not in visited:
@@ -567,6 +604,7 @@ class RemovableHandle:
 
 
 from . import tensor as _tensor  # noqa: E402  (last: tensor.py imports this module; Tensor is looked up at call time)
+from . import inplace as _inplace  # noqa: E402
 from .gradcheck import gradcheck  # noqa: E402,F401  (torch.autograd.gradcheck's home)
 
 

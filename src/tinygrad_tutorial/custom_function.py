@@ -117,6 +117,7 @@ class CustomFunctionNode(Function):
     def __init__(self, function, ctx, args, outputs):
         self.function, self.ctx = function, ctx
         self.inputs = tuple(a for a in args if isinstance(a, Tensor))
+        self.rebase_count = autograd._rebase_count  # see Function.rebase_count
         self.argument_is_tensor = [isinstance(a, Tensor) for a in args]
         self.outputs = [weakref.ref(out) if isinstance(out, Tensor) else None for out in outputs]
         # what a missing output gradient is made of: zeros of the output's shape (None for a non-tensor)

@@ -3,7 +3,7 @@ each a thin wrapper around the Tensor method of the same name."""
 import builtins as _builtins  # sum, max, all... below are PyTorch's; Python's are reached through this
 from string import ascii_letters as _LETTERS
 
-from . import ops
+from . import autograd, ops
 from .tensor import Tensor, _as_tensor, _check_dims
 
 
@@ -34,10 +34,10 @@ def _method_with_out(name):
 def _write_into(out, result, name):
     """An in-place write, with its checks: the dtype must fit, and the shape match (PyTorch would resize
     ``out`` to the result's shape, with a warning unless it was empty; an error is clearer)."""
-    if result.requires_grad:
+    if result.requires_grad or out.requires_grad and autograd.is_grad_enabled():
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
-    return out._inplace(lambda: result)
+    return out._inplace(lambda x, result: result, result)
 
 
 exp, log, sqrt, abs, tanh, sigmoid = map(_method_with_out, ("exp", "log", "sqrt", "abs", "tanh", "sigmoid"))

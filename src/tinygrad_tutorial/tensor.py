@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from . import autograd, backend, ops
+from . import autograd, backend, inplace, ops
 from . import dtypes as dt
 from .printing import format_tensor
 
@@ -29,7 +29,10 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version_counter", "__weakref__")
+    # _view_of: the node whose output this tensor is, when that is a view of another
+    # tensor (set by Function.apply; else unset): writing through it changes both
+    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version_counter",
+                 "_view_of", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * tensor`` calls Tensor.__rmul__
 
     def __init__(self, array=(), *sizes, requires_grad=False):
@@ -813,7 +816,10 @@ class Tensor:
 
     def _reshape_(self, shape):
         self._check_inplace()
+        if inplace.is_recorded(self, ()):  # in the graph: the reshape of what it was
+            inplace.rebase(self, ops.Reshape.apply(self, shape=shape).grad_fn)
         self.array = self.array.reshape(shape)  # a view of the same memory, so aliases still share it
+        self._bump_version()  # (as PyTorch counts it)
         return self
 
     def permute(self, *dims):
@@ -982,70 +988,100 @@ class Tensor:
         return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                     requires_grad=requires_grad)
 
-    # ------------------------------------------------------------ in place (only outside the graph)
-    def _check_inplace(self):
-        if self.requires_grad and autograd.is_grad_enabled():
-            what = "a leaf Variable that requires grad" if self.is_leaf else "a tensor that is part of a graph"
-            raise RuntimeError(f"{what} is being used in an in-place operation; wrap it in `with no_grad():` "
-                               "(to update parameters) or use the out-of-place op")
+    # ------------------------------------------------------------ in place (inplace.py)
+    def _check_inplace(self, what="a leaf Variable"):
+        if self._requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
+            raise RuntimeError(f"{what} that requires grad is being used in an "
+                               "in-place operation. (Wrap it in `with no_grad():` to "
+                               "update parameters, or use the out-of-place op.)")
 
     def __setitem__(self, index, value):
-        self._check_inplace()
-        index, _ = _array_index(index, self)
-        self.array[index] = _as_tensor(value, self).array
+        self._check_inplace("a view of a leaf Variable")
+        index, advanced = _array_index(index, self)
+        value = _as_tensor(value, self)
+        if inplace.is_recorded(self, (value,)):
+            node = inplace.IndexPut if advanced else inplace.SetItem
+            inplace.set_values(self, node, index, value)
+            return
+        self.array[index] = value.array
         self._bump_version()
 
-    def _inplace(self, compute):
-        self._check_inplace()  # before no_grad: inside it every leaf would pass the check
+    def _inplace(self, compute, *operands):
+        """Write ``compute(self, *operands)`` into this tensor's memory; recorded in the
+        graph when the tensor or one of the ``operands`` requires grad
+        (``inplace.write``)."""
+        self._check_inplace()
+        if inplace.is_recorded(self, operands):
+            return inplace.write(self, compute, operands)
         with autograd.no_grad():
-            result = compute()
+            result = compute(self, *operands)
+        self._write(result)
+        return self
+
+    def _write(self, result):
+        """Put ``result``'s values into this tensor's memory (every alias sees them) and
+        count the write."""
         if tuple(result.shape) != tuple(self.shape):
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
         if result.array.dtype != self.array.dtype and dt.promote_types(result.dtype, self.dtype) != self.dtype:
             raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {self.dtype}")
-        self.array[...] = result.array  # writes into the same memory, seen by every alias
+        if result.array is not self.array:  # (a setitem's node wrote into it itself)
+            self.array[...] = result.array
         self._bump_version()
-        return self
 
     def add_(self, other, alpha=1):
-        return self._inplace(lambda: self + other * alpha if alpha != 1 else self + other)
+        return self._inplace(lambda x, other: x.add(other, alpha), other)
 
     def sub_(self, other, alpha=1):
-        return self._inplace(lambda: self - other * alpha if alpha != 1 else self - other)
+        return self._inplace(lambda x, other: x.sub(other, alpha), other)
 
     def mul_(self, other):
-        return self._inplace(lambda: self * other)
+        return self._inplace(lambda x, other: x * other, other)
 
     def div_(self, other):
-        return self._inplace(lambda: self / other)
+        return self._inplace(lambda x, other: x / other, other)
 
     def clamp_(self, min=None, max=None):
-        return self._inplace(lambda: self.clamp(min, max))
+        return self._inplace(lambda x, min, max: x.clamp(min, max), min, max)
 
     def copy_(self, source):
-        return self._inplace(lambda: _as_tensor(source, self).to(self.dtype, device=self.device).expand(self.shape))
+        self._check_inplace()
+        source = _as_tensor(source, self).to(self.dtype, device=self.device)
+        source = source.expand(self.shape)
+        if inplace.is_recorded(self, (source,)):
+            return inplace.set_values(self, inplace.Copy, (), source)
+        return self._inplace(lambda x, source: source, source)
 
     def fill_(self, value):
+        return self._fill(value, inplace.Fill)
+
+    def zero_(self):
+        return self._fill(0, inplace.Zero)
+
+    def _fill(self, value, node):
         self._check_inplace()
+        if inplace.is_recorded(self, (value,)):
+            return inplace.set_values(self, node, (), _as_tensor(value, self))
         self.array[...] = value.item() if isinstance(value, Tensor) else value  # a GPU array takes numbers only
         self._bump_version()
         return self
-
-    def zero_(self):
-        return self.fill_(0)
 
     def scatter_(self, dim, index, src=None, *, value=None):
         """``self[i][index[i][j]] = src[i][j]`` for dim=1 (or ``= value``): the reverse of ``gather``.
         PyTorch's Transforms tutorial one-hot encodes a label with ``zeros(10).scatter_(0, tensor(y), value=1)``."""
         positions, shape = _positions_along(self, dim, index, "scatter_")
         if isinstance(src, Tensor):
-            value = src.to(self.dtype).array[tuple(slice(0, n) for n in shape)]  # the part index covers
+            covered = tuple(slice(0, n) for n in shape)  # the part index covers
+            value = src.to(self.dtype)[covered]
         elif src is not None:
             value = src  # scatter_(dim, index, 1.0): a number given in place of src
         self._check_inplace()
         backend.check_index_bounds(positions, self.shape)
-        self.array[positions] = value
+        if inplace.is_recorded(self, (value,)):
+            value = _as_tensor(value, self)
+            return inplace.set_values(self, inplace.Scatter, positions, value)
+        self.array[positions] = value.array if isinstance(value, Tensor) else value
         self._bump_version()
         return self
 
@@ -1083,7 +1119,8 @@ class Tensor:
 
     def _inplace_version(name):  # x.exp_() computes exp(x) and writes it into x's memory
         def method(self, *args, **kwargs):
-            return self._inplace(lambda: getattr(self, name)(*args, **kwargs))
+            return self._inplace(lambda x, *args: getattr(x, name)(*args, **kwargs),
+                                 *args)
 
         method.__name__ = method.__qualname__ = name + "_"
         return method

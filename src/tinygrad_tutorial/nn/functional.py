@@ -20,8 +20,8 @@ from ..tensor import Tensor, broadcast_shape, where
 # ---------------------------------------------------------------- activations
 
 
-def relu(input, inplace=False):  # inplace: accepted so PyTorch code runs; the result is always new
-    return input.relu()
+def relu(input, inplace=False):
+    return input.relu_() if inplace else input.relu()
 
 
 def sigmoid(input):

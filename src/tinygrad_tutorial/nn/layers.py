@@ -45,10 +45,10 @@ class Identity(Module):
 class ReLU(Module):
     def __init__(self, inplace=False):
         super().__init__()
-        self.inplace = inplace  # accepted so PyTorch code runs; the result is always a new tensor
+        self.inplace = inplace  # True: the input is overwritten (as in PyTorch)
 
     def forward(self, input):
-        return F.relu(input)
+        return F.relu(input, self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
