@@ -4,13 +4,12 @@ import builtins as _builtins  # sum, max, all... below are PyTorch's; Python's a
 from string import ascii_letters as _LETTERS
 
 from . import ops
-from .tensor import Tensor, _as_tensor
+from .tensor import Tensor, _as_tensor, _expect_tensor
 
 
 def _method(name):
     def function(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+        _expect_tensor(input, name, "input", 1)
         return getattr(input, name)(*args, **kwargs)
 
     function.__name__ = function.__qualname__ = name

@@ -318,6 +318,13 @@ class Tensor:
         return _binary(ops.Pow, base, self)
 
     def __matmul__(self, other):
+        if isinstance(other, np.ndarray):  # PyTorch: t @ ndarray works, t.matmul not
+            other = _as_tensor(other, self)
+            common = dt.result_type(self, other)
+            return matmul(self.to(common), other.to(common))
+        return matmul(self, other)
+
+    def matmul(self, other):
         return matmul(self, other)
 
     def __rmatmul__(self, other):
@@ -355,7 +362,6 @@ class Tensor:
     mul = __mul__
     div = __truediv__
     pow = __pow__
-    matmul = __matmul__
     neg = __neg__
 
     # comparisons give bool tensors, which carry no gradient
@@ -1081,6 +1087,29 @@ def broadcast_shape(a, b):
     return tuple(reversed(result))
 
 
+def _type_name(value):
+    """A value's type as PyTorch's errors name it: ``float``, ``numpy.ndarray``."""
+    kind = type(value)
+    if kind.__module__ == "builtins":
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__name__}"
+
+
+def _expect_tensor(value, function, argument, position):
+    """PyTorch's TypeError for a non-tensor (a NumPy array) where a tensor belongs."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{function}(): argument '{argument}' (position {position}) "
+                        f"must be Tensor, not {_type_name(value)}")
+
+
+def _expect_tensors(tensors):
+    """The same for each entry of a list (the argument of ``cat`` and ``stack``)."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{_type_name(t)}")
+
+
 def _as_tensor(value, like):
     """A Python number (or array) as a tensor on ``like``'s device."""
     if isinstance(value, Tensor):
@@ -1368,8 +1397,8 @@ def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
 
 # ---------------------------------------------------------------- functions that take several tensors
 def matmul(a, b):
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        raise TypeError(f"matmul expects two tensors, got {type(a).__name__} and {type(b).__name__}")
+    _expect_tensor(a, "matmul", "input", 1)
+    _expect_tensor(b, "matmul", "other", 2)
     shape_a, shape_b = a.array.shape, b.array.shape  # the arrays' own tuples: this runs in every Linear
     if not shape_a or not shape_b:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
@@ -1397,14 +1426,22 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
-    first = tensors[0]
+    _expect_tensors(tensors)
+    dtypes = {t.dtype for t in tensors}
+    common = dt.result_type(*tensors) if len(dtypes) > 1 else tensors[0].dtype
+    # an empty 1-d tensor joins any other (PyTorch keeps it so, for code that starts
+    # from zeros(0)); only its dtype counts
+    joined = [i for i, t in enumerate(tensors) if t.shape != (0,)] or [0]
+    first = tensors[joined[0]]
     axis = _dim(dim, first.ndim)
-    for i, t in enumerate(tensors[1:], 1):
+    for i in joined[1:]:
+        t = tensors[i]
         if t.ndim != first.ndim or any(m != n for j, (m, n) in enumerate(zip(t.shape, first.shape)) if j != axis):
-            raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}: tensor 0 has shape "
-                               f"{tuple(first.shape)}, tensor {i} has shape {tuple(t.shape)}")
-    common = dt.result_type(*tensors) if len({t.dtype for t in tensors}) > 1 else first.dtype
-    return ops.Cat.apply(*[t.to(common) for t in tensors], axis=axis)
+            raise RuntimeError(f"Sizes of tensors must match except in dimension "
+                               f"{axis}: tensor {joined[0]} has shape "
+                               f"{tuple(first.shape)}, tensor {i} has shape "
+                               f"{tuple(t.shape)}")
+    return ops.Cat.apply(*[tensors[i].to(common) for i in joined], axis=axis)
 
 
 concatenate = cat
@@ -1414,6 +1451,7 @@ def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
+    _expect_tensors(tensors)
     for i, t in enumerate(tensors[1:], 1):
         if t.shape != tensors[0].shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} at "
