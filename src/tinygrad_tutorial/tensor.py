@@ -29,7 +29,8 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version_counter", "__weakref__")
+    __slots__ = ("array", "_requires_grad", "_grad", "grad_fn", "_version_counter",
+                 "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * tensor`` calls Tensor.__rmul__
 
     def __init__(self, array, requires_grad=False):
@@ -39,7 +40,7 @@ class Tensor:
             elif not backend.is_gpu_array(array):
                 array = np.asarray(array, dtype=np.float32)  # Tensor([1, 2]) is float32, as torch.Tensor
         self.array = array
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._requires_grad = False
         self._version_counter = NEVER_WRITTEN  # see shared_version_counter
@@ -101,6 +102,36 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """Refuse a gradient that cannot be this tensor's (PyTorch's checks, in its
+        order): an optimizer step would fail on it half-way, or broadcast it."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got "
+                                f"grad of type {_type_name(value)}")
+            if value.array.dtype != self.array.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to "
+                    f"a tensor with dtype '{self.dtype}'. Please ensure that the "
+                    "gradient and the tensor have the same dtype")
+            if value.device != self.device:
+                raise RuntimeError(
+                    "attempting to assign a gradient located on device "
+                    f"'{value.device}' to a tensor located on device '{self.device}'. "
+                    "Please ensure that the gradient and the tensor are on the same "
+                    "device")
+            if value.array.shape != self.array.shape:
+                raise RuntimeError(
+                    "attempting to assign a gradient of size "
+                    f"'{list(value.shape)}' to a tensor of size '{list(self.shape)}'. "
+                    "Please ensure that the gradient and the tensor are the same size")
+        self._grad = value
 
     @property
     def is_leaf(self):
