@@ -5,6 +5,7 @@ to its forward so the two can be read together. Everything else in the package
 (mean, softmax-based losses, layers) is composed from these.
 """
 import math
+import numbers
 import string
 
 import numpy as np
@@ -518,8 +519,13 @@ class Flip(Function):
 
 class GetItem(View):
     def forward(self, a, index, advanced):  # a[index]
-        self.shape, self.dtype, self.index, self.advanced = a.shape, a.dtype, index, advanced
-        out = a[index]
+        self.shape, self.dtype, self.advanced = a.shape, a.dtype, advanced
+        # Beside index arrays, NumPy counts an integer as one more of them; PyTorch
+        # picks with the integers first: x[0, :, idx] of a (2, 3, 4) x is (2, 3) in
+        # NumPy, (3, 2) in PyTorch
+        split = _integers_first(index) if advanced else ((...,), index)
+        self.picked, self.index = split
+        out = a[self.picked][self.index]
         if isinstance(out, np.generic):  # NumPy gives one element as a copied scalar; "..." gives a 0-d view
             out = a[index + (Ellipsis,)]
         return out
@@ -527,11 +533,34 @@ class GetItem(View):
     def backward(self, grad):  # the gradient lands where the elements came from
         xp = backend.get_array_module(grad)
         full = xp.zeros(self.shape, self.dtype)
+        picked = full[self.picked]  # a view: writing into it writes into full
         if self.advanced:  # an index may repeat: its gradients must add up, not overwrite
-            backend.scatter_add(full, self.index, grad)
+            backend.scatter_add(picked, self.index, grad)
         else:
-            full[self.index] = grad
+            picked[self.index] = grad
         return full
+
+
+def _integers_first(index):
+    """An index with index arrays split into PyTorch's two steps: the integers (and 0-d
+    index arrays), with slices for the other axes, then what indexes the axes left."""
+    picked, rest = [], []
+    for item in index:
+        if item is Ellipsis:
+            picked.append(item)
+            rest.append(item)
+        elif item is None or isinstance(item, bool):  # a new axis: nothing to pick
+            rest.append(item)
+        elif isinstance(item, numbers.Integral) or (
+                getattr(item, "ndim", None) == 0 and item.dtype.kind in "iu"):
+            picked.append(int(item))
+        else:  # a slice, an index array, or a mask spanning as many axes as it has
+            span = item.ndim if getattr(item, "dtype", None) == bool else 1
+            picked += [slice(None)] * span
+            rest.append(item)
+    if Ellipsis not in picked:  # picking every axis then gives a 0-d view, no scalar
+        picked.append(Ellipsis)
+    return tuple(picked), tuple(rest)
 
 
 class Cat(Function):

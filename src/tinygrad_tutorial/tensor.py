@@ -1276,6 +1276,11 @@ def _positions_along(x, dim, index, name):
     return tuple(positions), index.shape
 
 
+# the dtypes an index array may have (None: a number, a slice, ...): no float indices
+_INDEX_DTYPES_OR_NONE = {None} | {np.dtype(d) for d in (np.int64, np.int32, np.int16,
+                                                         np.int8, np.uint8, bool)}
+
+
 def _array_index(index, x):
     """Turn tensors inside an index into arrays; report whether it uses advanced indexing."""
     if not isinstance(index, tuple):
@@ -1288,6 +1293,11 @@ def _array_index(index, x):
             item, advanced = item.array.copy(), True  # GetItem keeps the index: later writes must not reach it
         elif isinstance(item, (list, np.ndarray)) or backend.is_gpu_array(item):  # gather's positions: raw arrays
             item, advanced = backend.get_array_module(x.array).array(item), True  # a copy, as above
+            if not item.size and item.dtype.kind == "f":  # x[[]]: NumPy's [] is float
+                item = item.astype(np.int64)
+        if getattr(item, "dtype", None) not in _INDEX_DTYPES_OR_NONE:
+            raise IndexError("tensors used as indices must be long, int, byte or bool "
+                             "tensors")
         converted.append(item)
     backend.check_index_bounds(converted, x.shape)
     return tuple(converted), advanced
