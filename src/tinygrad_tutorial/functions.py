@@ -53,7 +53,17 @@ reshape, flatten, squeeze, unsqueeze = map(_method, ("reshape", "flatten", "sque
 transpose, permute, t, masked_fill, flip = map(_method, ("transpose", "permute", "t", "masked_fill", "flip"))
 max, min = map(_method, ("max", "min"))
 maximum, minimum, matmul = map(_method_with_out, ("maximum", "minimum", "matmul"))
-add, sub, mul, div, pow = map(_method_with_out, ("add", "sub", "mul", "div", "pow"))
+add, sub, mul, div = map(_method_with_out, ("add", "sub", "mul", "div"))
+_tensor_pow = _method_with_out("pow")
+
+
+def pow(input, exponent, *, out=None):
+    """``x.pow(exponent)``; the base may be a number: ``pow(2, t)`` is ``2 ** t``."""
+    if isinstance(input, (int, float)) and isinstance(exponent, Tensor):
+        result = input ** exponent
+        return result if out is None else _write_into(out, result, "pow")
+    return _tensor_pow(input, exponent, out=out)
+
 eq, ne, lt, le, gt, ge = map(_method_with_out, ("eq", "ne", "lt", "le", "gt", "ge"))
 allclose, equal, numel, clone, detach = map(_method, ("allclose", "equal", "numel", "clone", "detach"))
 

@@ -341,6 +341,10 @@ class Tensor:
         if isinstance(exponent, np.generic):
             exponent = exponent.item()  # a Python number: NumPy 2 would turn float32 ** np.float64 into float64
         if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
+            if (isinstance(exponent, numbers.Integral) and exponent < 0
+                    and not self.is_floating_point()):  # NumPy raises a ValueError
+                raise RuntimeError("Integers to negative integer powers are not "
+                                   "allowed.")
             base = self.to(dt.result_type(self, exponent))  # int ** 0.5 is float32, bool ** 2 int64, as torch
             return ops.PowScalar.apply(base, exponent=exponent)
         return _binary(ops.Pow, self, exponent)
@@ -1179,6 +1183,8 @@ def _rounded_division(a, b, name):
     common = dt.result_type(a, b)
     a, b = a.to(common), b.to(common)
     broadcast_shape(a.shape, b.shape)
+    if not common.is_floating_point and not b.array.all():  # NumPy would give 0
+        raise RuntimeError("ZeroDivisionError")
     return Tensor(getattr(backend.get_array_module(a.array), name)(a.array, b.array))
 
 
