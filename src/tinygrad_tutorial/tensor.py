@@ -466,11 +466,14 @@ class Tensor:
 
     def all(self, dim=None, keepdim=False):
         """True where every element (along ``dim``, or of the whole tensor) is nonzero: a bool tensor."""
-        return Tensor(self.array.all(axis=_dims(dim, self.ndim), keepdims=keepdim))
+        # all(dim=()) reduces over no dim (sum(dim=()) over every dim), as PyTorch
+        axis = () if dim == () or dim == [] else _dims(dim, self.ndim)
+        return Tensor(self.array.all(axis=axis, keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
         """True where some element (along ``dim``, or of the whole tensor) is nonzero: a bool tensor."""
-        return Tensor(self.array.any(axis=_dims(dim, self.ndim), keepdims=keepdim))
+        axis = () if dim == () or dim == [] else _dims(dim, self.ndim)
+        return Tensor(self.array.any(axis=axis, keepdims=keepdim))
 
     def count_nonzero(self, dim=None):
         return Tensor((self.array != 0).sum(axis=_dims(dim, self.ndim)).astype(np.int64))
@@ -674,10 +677,12 @@ class Tensor:
 
     def amax(self, dim=(), keepdim=False):
         """The largest entry over ``dim`` (every dim when empty); tied maxima share the gradient."""
-        every = isinstance(dim, (tuple, list)) and not dim
-        return ops.AMax.apply(self, axis=None if every else _dims(dim, self.ndim), keepdim=keepdim)
+        axis = _dims(dim, self.ndim)
+        _check_reducible(self, "amax", None if axis is None else dim)
+        return ops.AMax.apply(self, axis=axis, keepdim=keepdim)
 
     def amin(self, dim=(), keepdim=False):
+        _check_reducible(self, "amin", None if _dims(dim, self.ndim) is None else dim)
         return -(-self).amax(dim, keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
@@ -713,6 +718,7 @@ class Tensor:
         """``max()`` of everything; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` is elementwise."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
+        _check_reducible(self, "max", dim)
         if dim is None:
             return ops.AMax.apply(self, axis=None, keepdim=False)
         axis = _dims(dim, self.ndim)
@@ -722,12 +728,14 @@ class Tensor:
     def min(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
             return self.minimum(dim)
+        _check_reducible(self, "min", dim)
         if dim is None:
             return -(-self).max()
         values = -((-self).max(dim, keepdim).values)
         return ValuesIndices(values, self.argmin(dim, keepdim), "min")
 
     def argmax(self, dim=None, keepdim=False):
+        _check_reducible(self, "argmax", dim)
         return _arg_reduce(self.array.argmax, self, dim, keepdim)
 
     def argsort(self, dim=-1, descending=False, stable=False):
@@ -754,13 +762,20 @@ class Tensor:
         return ValuesIndices(self.gather(axis, indices), indices, "topk")
 
     def argmin(self, dim=None, keepdim=False):
+        _check_reducible(self, "argmin", dim)
         return _arg_reduce(self.array.argmin, self, dim, keepdim)
 
     def softmax(self, dim):
-        return ops.Softmax.apply(_floating(self), axis=_dims(dim, self.ndim))
+        axis, x = _dims(dim, self.ndim), _floating(self)
+        if not x.numel():  # nothing to normalize (NumPy's max over an empty axis fails)
+            return x.clone()
+        return ops.Softmax.apply(x, axis=axis)
 
     def log_softmax(self, dim):
-        return ops.LogSoftmax.apply(_floating(self), axis=_dims(dim, self.ndim))
+        axis, x = _dims(dim, self.ndim), _floating(self)
+        if not x.numel():
+            return x.clone()
+        return ops.LogSoftmax.apply(x, axis=axis)
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
@@ -818,6 +833,8 @@ class Tensor:
     def transpose(self, dim0, dim1):
         dims = list(range(self.ndim))
         dim0, dim1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        if not self.ndim:  # a 0-d tensor's only dim is itself
+            return self
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return ops.Permute.apply(self, dims=tuple(dims))  # a permutation by construction: no need to check
 
@@ -870,6 +887,11 @@ class Tensor:
         if isinstance(split_size_or_sections, int):
             step = split_size_or_sections
             sizes = [min(step, total - start) for start in range(0, total, step)] if step > 0 else None
+            if not total and step >= 0:  # an empty dim splits into one empty piece
+                sizes = [0]
+            elif not step:
+                raise RuntimeError("split_size can only be 0 if dimension size is 0, "
+                                   f"but got dimension size of {total}")
         else:
             sizes = list(split_size_or_sections)
         if not sizes or sum(sizes) != total:
@@ -880,7 +902,13 @@ class Tensor:
 
     def chunk(self, chunks, dim=0):
         """``chunks`` pieces along ``dim``, each of ceil(size / chunks) entries (the last may be smaller)."""
-        return self.split(-(-self.shape[_dim(dim, self.ndim)] // chunks), dim)
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: "
+                               f"{chunks}")
+        size = self.shape[_dim(dim, self.ndim)]
+        if not size:  # an empty dim gives ``chunks`` empty pieces, as PyTorch
+            return self.split([0] * chunks, dim)
+        return self.split(-(-size // chunks), dim)
 
     def repeat(self, *sizes):
         """The tensor tiled ``sizes[i]`` times along dimension i: each dimension gets a new one in front,
@@ -892,7 +920,9 @@ class Tensor:
         shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
         interleaved = self.reshape([n for size in shape for n in (1, size)])
         tiled = interleaved.expand([n for count, size in zip(sizes, shape) for n in (count, size)])
-        return tiled.reshape([count * size for count, size in zip(sizes, shape)])
+        out = tiled.reshape([count * size for count, size in zip(sizes, shape)])
+        # a copy always, as PyTorch's: reshape gives a view of self for repeats of 1
+        return out if out.array.flags.owndata else out.clone()
 
     def roll(self, shifts, dims=None):
         """Shift the entries ``shifts`` places along ``dims``; what falls off the end comes back at the start.
@@ -1240,7 +1270,7 @@ def _dim(dim, ndim):
 
 def _dims(dim, ndim):
     """The axes a reduction runs over: None for all of them (also for a 0-d tensor, whose dim 0 is itself)."""
-    if dim is None:
+    if dim is None or isinstance(dim, (tuple, list)) and not dim:  # sum(dim=()): all
         return None
     dims = tuple(_dim(d, ndim) for d in dim) if isinstance(dim, (tuple, list)) else _dim(dim, ndim)
     return dims if ndim else None
@@ -1251,6 +1281,24 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return Size(int(n) for n in shape)
+
+
+def _check_reducible(x, name, dim):
+    """PyTorch's errors for a max, min or argmax of nothing (NumPy's name no dim)."""
+    if dim is None:
+        if x.numel():
+            return
+        if name.startswith("arg"):
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                           "input.numel() == 0. Specify the reduction dim with the "
+                           "'dim' argument.")
+    for d in dim if isinstance(dim, (tuple, list)) else (dim,):
+        if x.ndim and not x.shape[_dim(d, x.ndim)]:
+            d = d if name in ("amax", "amin") else _dim(d, x.ndim)  # as PyTorch's
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero "
+                             "size.")
 
 
 def _arg_reduce(method, x, dim, keepdim):
