@@ -5,7 +5,6 @@ to its forward so the two can be read together. Everything else in the package
 (mean, softmax-based losses, layers) is composed from these.
 """
 import math
-import numbers
 import string
 
 import numpy as np
@@ -523,9 +522,8 @@ class GetItem(View):
         # Beside index arrays, NumPy counts an integer as one more of them; PyTorch
         # picks with the integers first: x[0, :, idx] of a (2, 3, 4) x is (2, 3) in
         # NumPy, (3, 2) in PyTorch
-        split = _integers_first(index) if advanced else ((...,), index)
-        self.picked, self.index = split
-        out = a[self.picked][self.index]
+        self.picked, self.index = _integers_first(index) if advanced else (None, index)
+        out = a[index] if self.picked is None else a[self.picked][self.index]
         if isinstance(out, np.generic):  # NumPy gives one element as a copied scalar; "..." gives a 0-d view
             out = a[index + (Ellipsis,)]
         return out
@@ -533,7 +531,7 @@ class GetItem(View):
     def backward(self, grad):  # the gradient lands where the elements came from
         xp = backend.get_array_module(grad)
         full = xp.zeros(self.shape, self.dtype)
-        picked = full[self.picked]  # a view: writing into it writes into full
+        picked = full if self.picked is None else full[self.picked]  # a view of full
         if self.advanced:  # an index may repeat: its gradients must add up, not overwrite
             backend.scatter_add(picked, self.index, grad)
         else:
@@ -543,24 +541,33 @@ class GetItem(View):
 
 def _integers_first(index):
     """An index with index arrays split into PyTorch's two steps: the integers (and 0-d
-    index arrays), with slices for the other axes, then what indexes the axes left."""
+    index arrays), with slices for the other axes, then what indexes the axes left.
+    (None, index) when it has no integers: one step does."""
+    if not any([_is_integer(item) for item in index]):
+        return None, index
     picked, rest = [], []
     for item in index:
         if item is Ellipsis:
             picked.append(item)
             rest.append(item)
-        elif item is None or isinstance(item, bool):  # a new axis: nothing to pick
-            rest.append(item)
-        elif isinstance(item, numbers.Integral) or (
-                getattr(item, "ndim", None) == 0 and item.dtype.kind in "iu"):
+        elif _is_integer(item):
             picked.append(int(item))
+        elif item is None or type(item) is bool:  # a new axis: nothing to pick
+            rest.append(item)
         else:  # a slice, an index array, or a mask spanning as many axes as it has
-            span = item.ndim if getattr(item, "dtype", None) == bool else 1
+            span = item.ndim if getattr(item, "dtype", np.dtype(int)).kind == "b" else 1
             picked += [slice(None)] * span
             rest.append(item)
     if Ellipsis not in picked:  # picking every axis then gives a 0-d view, no scalar
         picked.append(Ellipsis)
     return tuple(picked), tuple(rest)
+
+
+def _is_integer(item):
+    """A Python or NumPy integer (not a bool), or a 0-d integer index array."""
+    if isinstance(item, (int, np.integer)):
+        return type(item) is not bool
+    return getattr(item, "ndim", None) == 0 and item.dtype.kind in "iu"
 
 
 class Cat(Function):

@@ -120,7 +120,7 @@ class Tensor:
                     f"attempting to assign a gradient with dtype '{value.dtype}' to "
                     f"a tensor with dtype '{self.dtype}'. Please ensure that the "
                     "gradient and the tensor have the same dtype")
-            if value.device != self.device:
+            if not backend.same_device(value.array, self.array):
                 raise RuntimeError(
                     "attempting to assign a gradient located on device "
                     f"'{value.device}' to a tensor located on device '{self.device}'. "
@@ -1330,9 +1330,9 @@ def _positions_along(x, dim, index, name):
     return tuple(positions), index.shape
 
 
-# the dtypes an index array may have (None: a number, a slice, ...): no float indices
-_INDEX_DTYPES_OR_NONE = {None} | {np.dtype(d) for d in (np.int64, np.int32, np.int16,
-                                                         np.int8, np.uint8, bool)}
+# the dtypes an index array may have: no float indices
+_INDEX_DTYPES = {np.dtype(d) for d in (np.int64, np.int32, np.int16, np.int8, np.uint8,
+                                        bool)}
 
 
 def _array_index(index, x):
@@ -1349,7 +1349,10 @@ def _array_index(index, x):
             item, advanced = backend.get_array_module(x.array).array(item), True  # a copy, as above
             if not item.size and item.dtype.kind == "f":  # x[[]]: NumPy's [] is float
                 item = item.astype(np.int64)
-        if getattr(item, "dtype", None) not in _INDEX_DTYPES_OR_NONE:
+        else:  # a number, a slice, None or ...
+            converted.append(item)
+            continue
+        if item.dtype not in _INDEX_DTYPES:
             raise IndexError("tensors used as indices must be long, int, byte or bool "
                              "tensors")
         converted.append(item)

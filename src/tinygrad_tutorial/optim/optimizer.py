@@ -75,7 +75,8 @@ class Optimizer:
                 grad = param.grad
                 if grad is None:
                     continue
-                if grad.array.shape != param.array.shape or grad.device != param.device:
+                if (grad.array.shape != param.array.shape
+                        or not backend.same_device(grad.array, param.array)):
                     raise RuntimeError(
                         f"{type(self).__name__}.step(): the gradient of parameter {i} "
                         f"of group {g} has shape {list(grad.shape)} on {grad.device}, "
