@@ -235,6 +235,19 @@ def test_pow_of_a_number_to_a_tensor_has_the_gradient(device):
     assert tt.gradcheck(lambda e: tt.pow(1.5, e), (tt.tensor(e, requires_grad=True),))
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_integer_tensor_to_negative_integer_tensor_powers(dtype):
+    base = [0, 1, -1, 2, -2, 3, 0, 1, -1, -1, 5]
+    exponent = [-1, -1, -1, -2, -1, 0, -2, -3, -2, -3, 2]  # PyTorch rounds 1/a^|b|
+
+    def power(lib):
+        return (lib.tensor(base, dtype=getattr(lib, dtype))
+                ** lib.tensor(exponent, dtype=getattr(lib, dtype)))
+
+    same(power(tt), power(torch))
+    same(2 ** tt.tensor([-1, 0, 3]), 2 ** torch.tensor([-1, 0, 3]))
+
+
 # -------------------------------------------------------- .grad assignment
 BAD_GRADS = {
     "shape": lambda lib: lib.zeros(3, 2),

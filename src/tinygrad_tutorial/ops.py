@@ -92,7 +92,12 @@ class Pow(Function):
 
     def forward(self, a, b):  # a ** b
         self.a, self.b = a, b
-        self.out = a ** b
+        if a.dtype.kind == "i":  # NumPy refuses negative integer powers; PyTorch rounds
+            xp = backend.get_array_module(a)  # 1/a^|b| to 0, except for a = 1 or -1
+            one_over = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+            self.out = xp.where(b < 0, one_over, a ** xp.maximum(b, 0)).astype(a.dtype)
+        else:
+            self.out = a ** b
         return self.out
 
     def backward(self, grad):  # d/da = b·a^(b-1), d/db = a^b·ln a
