@@ -64,6 +64,7 @@ def pow(input, exponent, *, out=None):
         return result if out is None else _write_into(out, result, "pow")
     return _tensor_pow(input, exponent, out=out)
 
+
 eq, ne, lt, le, gt, ge = map(_method_with_out, ("eq", "ne", "lt", "le", "gt", "ge"))
 allclose, equal, numel, clone, detach = map(_method, ("allclose", "equal", "numel", "clone", "detach"))
 

@@ -58,9 +58,9 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} does not define step()")
 
     def _params_with_grad(self, group):
-        """The parameters of ``group`` with a gradient (None: skipped), it, their state.
-        The first group's call checks every gradient first: a step that raises has
-        changed nothing."""
+        """Each parameter of ``group`` that has a gradient (None: skipped), with the
+        gradient's array and its state. The first group's call checks every gradient
+        first: a step that raises has changed nothing."""
         if group is self.param_groups[0]:
             self._check_grads()
         for param in group["params"]:
