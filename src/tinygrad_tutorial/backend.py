@@ -119,6 +119,13 @@ def device_of(array):
     return device(f"cuda:{array.device.id}")
 
 
+def same_device(a, b):
+    """Whether two arrays live on one device (two NumPy arrays: decided at once)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return True
+    return device_of(a) == device_of(b)
+
+
 def check_same_device(arrays, op_name):
     """Raise, naming both devices, unless all ``arrays`` live on one device."""
     first = arrays[0]

@@ -4,13 +4,12 @@ import builtins as _builtins  # sum, max, all... below are PyTorch's; Python's a
 from string import ascii_letters as _LETTERS
 
 from . import autograd, ops
-from .tensor import Tensor, _as_tensor, _check_dims
+from .tensor import Tensor, _as_tensor, _check_dims, _expect_tensor
 
 
 def _method(name):
     def function(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+        _expect_tensor(input, name, "input", 1)
         return getattr(input, name)(*args, **kwargs)
 
     function.__name__ = function.__qualname__ = name
@@ -55,7 +54,18 @@ reshape, flatten, squeeze, unsqueeze = map(_method, ("reshape", "flatten", "sque
 transpose, permute, t, masked_fill, flip = map(_method, ("transpose", "permute", "t", "masked_fill", "flip"))
 max, min = map(_method, ("max", "min"))
 maximum, minimum, matmul = map(_method_with_out, ("maximum", "minimum", "matmul"))
-add, sub, mul, div, pow = map(_method_with_out, ("add", "sub", "mul", "div", "pow"))
+add, sub, mul, div = map(_method_with_out, ("add", "sub", "mul", "div"))
+_tensor_pow = _method_with_out("pow")
+
+
+def pow(input, exponent, *, out=None):
+    """``x.pow(exponent)``; the base may be a number: ``pow(2, t)`` is ``2 ** t``."""
+    if isinstance(input, (int, float)) and isinstance(exponent, Tensor):
+        result = input ** exponent
+        return result if out is None else _write_into(out, result, "pow")
+    return _tensor_pow(input, exponent, out=out)
+
+
 eq, ne, lt, le, gt, ge = map(_method_with_out, ("eq", "ne", "lt", "le", "gt", "ge"))
 allclose, equal, numel, clone, detach = map(_method, ("allclose", "equal", "numel", "clone", "detach"))
 

@@ -92,7 +92,12 @@ class Pow(Function):
 
     def forward(self, a, b):  # a ** b
         self.a, self.b = a, b
-        self.out = a ** b
+        if a.dtype.kind == "i":  # NumPy refuses negative integer powers; PyTorch rounds
+            xp = backend.get_array_module(a)  # 1/a^|b| to 0, except for a = 1 or -1
+            one_over = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+            self.out = xp.where(b < 0, one_over, a ** xp.maximum(b, 0)).astype(a.dtype)
+        else:
+            self.out = a ** b
         return self.out
 
     def backward(self, grad):  # d/da = b·a^(b-1), d/db = a^b·ln a
@@ -518,8 +523,12 @@ class Flip(Function):
 
 class GetItem(View):
     def forward(self, a, index, advanced):  # a[index]
-        self.shape, self.dtype, self.index, self.advanced = a.shape, a.dtype, index, advanced
-        out = a[index]
+        self.shape, self.dtype, self.advanced = a.shape, a.dtype, advanced
+        # Beside index arrays, NumPy counts an integer as one more of them; PyTorch
+        # picks with the integers first: x[0, :, idx] of a (2, 3, 4) x is (2, 3) in
+        # NumPy, (3, 2) in PyTorch
+        self.picked, self.index = _integers_first(index) if advanced else (None, index)
+        out = a[index] if self.picked is None else a[self.picked][self.index]
         if isinstance(out, np.generic):  # NumPy gives one element as a copied scalar; "..." gives a 0-d view
             out = a[index + (Ellipsis,)]
         return out
@@ -527,11 +536,43 @@ class GetItem(View):
     def backward(self, grad):  # the gradient lands where the elements came from
         xp = backend.get_array_module(grad)
         full = xp.zeros(self.shape, self.dtype)
+        picked = full if self.picked is None else full[self.picked]  # a view of full
         if self.advanced:  # an index may repeat: its gradients must add up, not overwrite
-            backend.scatter_add(full, self.index, grad)
+            backend.scatter_add(picked, self.index, grad)
         else:
-            full[self.index] = grad
+            picked[self.index] = grad
         return full
+
+
+def _integers_first(index):
+    """An index with index arrays split into PyTorch's two steps: the integers (and 0-d
+    index arrays), with slices for the other axes, then what indexes the axes left.
+    (None, index) when it has no integers: one step does."""
+    if not any([_is_integer(item) for item in index]):
+        return None, index
+    picked, rest = [], []
+    for item in index:
+        if item is Ellipsis:
+            picked.append(item)
+            rest.append(item)
+        elif _is_integer(item):
+            picked.append(int(item))
+        elif item is None or type(item) is bool:  # a new axis: nothing to pick
+            rest.append(item)
+        else:  # a slice, an index array, or a mask spanning as many axes as it has
+            span = item.ndim if getattr(item, "dtype", np.dtype(int)).kind == "b" else 1
+            picked += [slice(None)] * span
+            rest.append(item)
+    if Ellipsis not in picked:  # picking every axis then gives a 0-d view, no scalar
+        picked.append(Ellipsis)
+    return tuple(picked), tuple(rest)
+
+
+def _is_integer(item):
+    """A Python or NumPy integer (not a bool), or a 0-d integer index array."""
+    if isinstance(item, (int, np.integer)):
+        return type(item) is not bool
+    return getattr(item, "ndim", None) == 0 and item.dtype.kind in "iu"
 
 
 class Cat(Function):

@@ -31,7 +31,7 @@ class Size(tuple):
 class Tensor:
     # _view_of: the node whose output this tensor is, when that is a view of another
     # tensor (set by Function.apply; else unset): writing through it changes both
-    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version_counter",
+    __slots__ = ("array", "_requires_grad", "_grad", "grad_fn", "_version_counter",
                  "_view_of", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * tensor`` calls Tensor.__rmul__
 
@@ -42,7 +42,7 @@ class Tensor:
             elif not backend.is_gpu_array(array):
                 array = _constructor_array(array, sizes)  # Tensor(2, 3), Tensor([1, 2])
         self.array = array
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._requires_grad = False
         self._version_counter = NEVER_WRITTEN  # see shared_version_counter
@@ -106,6 +106,36 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """Refuse a gradient that cannot be this tensor's (PyTorch's checks, in its
+        order): an optimizer step would fail on it half-way, or broadcast it."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got "
+                                f"grad of type {_type_name(value)}")
+            if value.array.dtype != self.array.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to "
+                    f"a tensor with dtype '{self.dtype}'. Please ensure that the "
+                    "gradient and the tensor have the same dtype")
+            if not backend.same_device(value.array, self.array):
+                raise RuntimeError(
+                    "attempting to assign a gradient located on device "
+                    f"'{value.device}' to a tensor located on device '{self.device}'. "
+                    "Please ensure that the gradient and the tensor are on the same "
+                    "device")
+            if value.array.shape != self.array.shape:
+                raise RuntimeError(
+                    "attempting to assign a gradient of size "
+                    f"'{list(value.shape)}' to a tensor of size '{list(self.shape)}'. "
+                    "Please ensure that the gradient and the tensor are the same size")
+        self._grad = value
 
     @property
     def is_leaf(self):
@@ -320,6 +350,10 @@ class Tensor:
         if isinstance(exponent, np.generic):
             exponent = exponent.item()  # a Python number: NumPy 2 would turn float32 ** np.float64 into float64
         if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
+            if (isinstance(exponent, numbers.Integral) and exponent < 0
+                    and not self.is_floating_point()):  # NumPy raises a ValueError
+                raise RuntimeError("Integers to negative integer powers are not "
+                                   "allowed.")
             base = self.to(dt.result_type(self, exponent))  # int ** 0.5 is float32, bool ** 2 int64, as torch
             return ops.PowScalar.apply(base, exponent=exponent)
         return _binary(ops.Pow, self, exponent)
@@ -328,6 +362,13 @@ class Tensor:
         return _binary(ops.Pow, base, self)
 
     def __matmul__(self, other):
+        if isinstance(other, np.ndarray):  # PyTorch: t @ ndarray works, t.matmul not
+            other = _as_tensor(other, self)
+            common = dt.result_type(self, other)
+            return matmul(self.to(common), other.to(common))
+        return matmul(self, other)
+
+    def matmul(self, other):
         return matmul(self, other)
 
     def __rmatmul__(self, other):
@@ -365,7 +406,6 @@ class Tensor:
     mul = __mul__
     div = __truediv__
     pow = __pow__
-    matmul = __matmul__
     neg = __neg__
 
     def mm(self, mat2):
@@ -471,11 +511,14 @@ class Tensor:
 
     def all(self, dim=None, keepdim=False):
         """True where every element (along ``dim``, or of the whole tensor) is nonzero: a bool tensor."""
-        return Tensor(self.array.all(axis=_dims(dim, self.ndim), keepdims=keepdim))
+        # all(dim=()) reduces over no dim (sum(dim=()) over every dim), as PyTorch
+        axis = () if dim == () or dim == [] else _dims(dim, self.ndim)
+        return Tensor(self.array.all(axis=axis, keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
         """True where some element (along ``dim``, or of the whole tensor) is nonzero: a bool tensor."""
-        return Tensor(self.array.any(axis=_dims(dim, self.ndim), keepdims=keepdim))
+        axis = () if dim == () or dim == [] else _dims(dim, self.ndim)
+        return Tensor(self.array.any(axis=axis, keepdims=keepdim))
 
     def count_nonzero(self, dim=None):
         return Tensor((self.array != 0).sum(axis=_dims(dim, self.ndim)).astype(np.int64))
@@ -685,10 +728,12 @@ class Tensor:
 
     def amax(self, dim=(), keepdim=False):
         """The largest entry over ``dim`` (every dim when empty); tied maxima share the gradient."""
-        every = isinstance(dim, (tuple, list)) and not dim
-        return ops.AMax.apply(self, axis=None if every else _dims(dim, self.ndim), keepdim=keepdim)
+        axis = _dims(dim, self.ndim)
+        _check_reducible(self, "amax", None if axis is None else dim)
+        return ops.AMax.apply(self, axis=axis, keepdim=keepdim)
 
     def amin(self, dim=(), keepdim=False):
+        _check_reducible(self, "amin", None if _dims(dim, self.ndim) is None else dim)
         return -(-self).amax(dim, keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
@@ -724,6 +769,7 @@ class Tensor:
         """``max()`` of everything; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` is elementwise."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
+        _check_reducible(self, "max", dim)
         if dim is None:
             return ops.AMax.apply(self, axis=None, keepdim=False)
         axis = _dims(dim, self.ndim)
@@ -733,12 +779,14 @@ class Tensor:
     def min(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
             return self.minimum(dim)
+        _check_reducible(self, "min", dim)
         if dim is None:
             return -(-self).max()
         values = -((-self).max(dim, keepdim).values)
         return ValuesIndices(values, self.argmin(dim, keepdim), "min")
 
     def argmax(self, dim=None, keepdim=False):
+        _check_reducible(self, "argmax", dim)
         return _arg_reduce(self.array.argmax, self, dim, keepdim)
 
     def argsort(self, dim=-1, descending=False, stable=False):
@@ -765,13 +813,20 @@ class Tensor:
         return ValuesIndices(self.gather(axis, indices), indices, "topk")
 
     def argmin(self, dim=None, keepdim=False):
+        _check_reducible(self, "argmin", dim)
         return _arg_reduce(self.array.argmin, self, dim, keepdim)
 
     def softmax(self, dim):
-        return ops.Softmax.apply(_floating(self), axis=_dims(dim, self.ndim))
+        axis, x = _dims(dim, self.ndim), _floating(self)
+        if not x.numel():  # nothing to normalize (NumPy's max over an empty axis fails)
+            return x.clone()
+        return ops.Softmax.apply(x, axis=axis)
 
     def log_softmax(self, dim):
-        return ops.LogSoftmax.apply(_floating(self), axis=_dims(dim, self.ndim))
+        axis, x = _dims(dim, self.ndim), _floating(self)
+        if not x.numel():
+            return x.clone()
+        return ops.LogSoftmax.apply(x, axis=axis)
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
@@ -832,6 +887,8 @@ class Tensor:
     def transpose(self, dim0, dim1):
         dims = list(range(self.ndim))
         dim0, dim1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        if not self.ndim:  # a 0-d tensor's only dim is itself
+            return self
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return ops.Permute.apply(self, dims=tuple(dims))  # a permutation by construction: no need to check
 
@@ -884,6 +941,11 @@ class Tensor:
         if isinstance(split_size_or_sections, int):
             step = split_size_or_sections
             sizes = [min(step, total - start) for start in range(0, total, step)] if step > 0 else None
+            if not total and step >= 0:  # an empty dim splits into one empty piece
+                sizes = [0]
+            elif not step:
+                raise RuntimeError("split_size can only be 0 if dimension size is 0, "
+                                   f"but got dimension size of {total}")
         else:
             sizes = list(split_size_or_sections)
         if not sizes or sum(sizes) != total:
@@ -894,7 +956,13 @@ class Tensor:
 
     def chunk(self, chunks, dim=0):
         """``chunks`` pieces along ``dim``, each of ceil(size / chunks) entries (the last may be smaller)."""
-        return self.split(-(-self.shape[_dim(dim, self.ndim)] // chunks), dim)
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: "
+                               f"{chunks}")
+        size = self.shape[_dim(dim, self.ndim)]
+        if not size:  # an empty dim gives ``chunks`` empty pieces, as PyTorch
+            return self.split([0] * chunks, dim)
+        return self.split(-(-size // chunks), dim)
 
     def repeat(self, *sizes):
         """The tensor tiled ``sizes[i]`` times along dimension i: each dimension gets a new one in front,
@@ -906,7 +974,9 @@ class Tensor:
         shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
         interleaved = self.reshape([n for size in shape for n in (1, size)])
         tiled = interleaved.expand([n for count, size in zip(sizes, shape) for n in (count, size)])
-        return tiled.reshape([count * size for count, size in zip(sizes, shape)])
+        out = tiled.reshape([count * size for count, size in zip(sizes, shape)])
+        # a copy always, as PyTorch's: reshape gives a view of self for repeats of 1
+        return out if out.array.flags.owndata else out.clone()
 
     def roll(self, shifts, dims=None):
         """Shift the entries ``shifts`` places along ``dims``; what falls off the end comes back at the start.
@@ -1185,6 +1255,29 @@ def broadcast_shape(a, b):
     return tuple(reversed(result))
 
 
+def _type_name(value):
+    """A value's type as PyTorch's errors name it: ``float``, ``numpy.ndarray``."""
+    kind = type(value)
+    if kind.__module__ == "builtins":
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__name__}"
+
+
+def _expect_tensor(value, function, argument, position):
+    """PyTorch's TypeError for a non-tensor (a NumPy array) where a tensor belongs."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{function}(): argument '{argument}' (position {position}) "
+                        f"must be Tensor, not {_type_name(value)}")
+
+
+def _expect_tensors(tensors):
+    """The same for each entry of a list (the argument of ``cat`` and ``stack``)."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{_type_name(t)}")
+
+
 def _as_tensor(value, like):
     """A Python number (or array) as a tensor on ``like``'s device."""
     if isinstance(value, Tensor):
@@ -1223,6 +1316,8 @@ def _rounded_division(a, b, name):
     common = dt.result_type(a, b)
     a, b = a.to(common), b.to(common)
     broadcast_shape(a.shape, b.shape)
+    if not common.is_floating_point and not b.array.all():  # NumPy would give 0
+        raise RuntimeError("ZeroDivisionError")
     return Tensor(getattr(backend.get_array_module(a.array), name)(a.array, b.array))
 
 
@@ -1278,7 +1373,7 @@ def _dim(dim, ndim):
 
 def _dims(dim, ndim):
     """The axes a reduction runs over: None for all of them (also for a 0-d tensor, whose dim 0 is itself)."""
-    if dim is None:
+    if dim is None or isinstance(dim, (tuple, list)) and not dim:  # sum(dim=()): all
         return None
     dims = tuple(_dim(d, ndim) for d in dim) if isinstance(dim, (tuple, list)) else _dim(dim, ndim)
     return dims if ndim else None
@@ -1337,6 +1432,24 @@ def _scaled_sum(input, product, beta, alpha):
     return product + (input * beta if beta != 1 else input)
 
 
+def _check_reducible(x, name, dim):
+    """PyTorch's errors for a max, min or argmax of nothing (NumPy's name no dim)."""
+    if dim is None:
+        if x.numel():
+            return
+        if name.startswith("arg"):
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                           "input.numel() == 0. Specify the reduction dim with the "
+                           "'dim' argument.")
+    for d in dim if isinstance(dim, (tuple, list)) else (dim,):
+        if x.ndim and not x.shape[_dim(d, x.ndim)]:
+            d = d if name in ("amax", "amin") else _dim(d, x.ndim)  # as PyTorch's
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero "
+                             "size.")
+
+
 def _arg_reduce(method, x, dim, keepdim):
     if dim is None:
         return Tensor(method().astype(np.int64))
@@ -1366,6 +1479,11 @@ def _positions_along(x, dim, index, name):
     return tuple(positions), index.shape
 
 
+# the dtypes an index array may have: no float indices
+_INDEX_DTYPES = {np.dtype(d) for d in (np.int64, np.int32, np.int16, np.int8, np.uint8,
+                                        bool)}
+
+
 def _array_index(index, x):
     """Turn tensors inside an index into arrays; report whether it uses advanced indexing."""
     if not isinstance(index, tuple):
@@ -1378,6 +1496,14 @@ def _array_index(index, x):
             item, advanced = item.array.copy(), True  # GetItem keeps the index: later writes must not reach it
         elif isinstance(item, (list, np.ndarray)) or backend.is_gpu_array(item):  # gather's positions: raw arrays
             item, advanced = backend.get_array_module(x.array).array(item), True  # a copy, as above
+            if not item.size and item.dtype.kind == "f":  # x[[]]: NumPy's [] is float
+                item = item.astype(np.int64)
+        else:  # a number, a slice, None or ...
+            converted.append(item)
+            continue
+        if item.dtype not in _INDEX_DTYPES:
+            raise IndexError("tensors used as indices must be long, int, byte or bool "
+                             "tensors")
         converted.append(item)
     backend.check_index_bounds(converted, x.shape)
     return tuple(converted), advanced
@@ -1518,8 +1644,8 @@ def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
 
 # ---------------------------------------------------------------- functions that take several tensors
 def matmul(a, b):
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        raise TypeError(f"matmul expects two tensors, got {type(a).__name__} and {type(b).__name__}")
+    _expect_tensor(a, "matmul", "input", 1)
+    _expect_tensor(b, "matmul", "other", 2)
     shape_a, shape_b = a.array.shape, b.array.shape  # the arrays' own tuples: this runs in every Linear
     if not shape_a or not shape_b:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
@@ -1547,14 +1673,22 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
-    first = tensors[0]
+    _expect_tensors(tensors)
+    dtypes = {t.dtype for t in tensors}
+    common = dt.result_type(*tensors) if len(dtypes) > 1 else tensors[0].dtype
+    # an empty 1-d tensor joins any other (PyTorch keeps it so, for code that starts
+    # from zeros(0)); only its dtype counts
+    joined = [i for i, t in enumerate(tensors) if t.shape != (0,)] or [0]
+    first = tensors[joined[0]]
     axis = _dim(dim, first.ndim)
-    for i, t in enumerate(tensors[1:], 1):
+    for i in joined[1:]:
+        t = tensors[i]
         if t.ndim != first.ndim or any(m != n for j, (m, n) in enumerate(zip(t.shape, first.shape)) if j != axis):
-            raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}: tensor 0 has shape "
-                               f"{tuple(first.shape)}, tensor {i} has shape {tuple(t.shape)}")
-    common = dt.result_type(*tensors) if len({t.dtype for t in tensors}) > 1 else first.dtype
-    return ops.Cat.apply(*[t.to(common) for t in tensors], axis=axis)
+            raise RuntimeError(f"Sizes of tensors must match except in dimension "
+                               f"{axis}: tensor {joined[0]} has shape "
+                               f"{tuple(first.shape)}, tensor {i} has shape "
+                               f"{tuple(t.shape)}")
+    return ops.Cat.apply(*[tensors[i].to(common) for i in joined], axis=axis)
 
 
 concatenate = cat
@@ -1564,6 +1698,7 @@ def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
+    _expect_tensors(tensors)
     for i, t in enumerate(tensors[1:], 1):
         if t.shape != tensors[0].shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} at "

@@ -15,7 +15,7 @@ from .. import backend, ops
 from .. import dtypes as dt
 from ..autograd import Function
 from ..random import uniform_array
-from ..tensor import Tensor, broadcast_shape, where
+from ..tensor import Tensor, _expect_tensor, broadcast_shape, where
 
 # ---------------------------------------------------------------- activations
 
@@ -124,6 +124,8 @@ class Linear(Function):
 
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b, with W of shape (out_features, in_features)."""
+    _expect_tensor(input, "linear", "input", 1)
+    _expect_tensor(weight, "linear", "weight", 2)
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         rows = input.numel() // input.shape[-1] if input.ndim and input.shape[-1] else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1] if input.ndim else 1}"
@@ -169,6 +171,8 @@ def _check_reduction(reduction):
 
 
 def _check_same_shape(input, target, name):
+    _expect_tensor(input, name, "input", 1)
+    _expect_tensor(target, name, "target", 2)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"{name}: target size {tuple(target.shape)} is different from input size "
                          f"{tuple(input.shape)}; they must match (a broadcast here would silently compare "
@@ -211,6 +215,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     ``weight``s, the mean divides by the total weight of the targets; ``ignore_index`` targets count 0.
     """
     _check_reduction(reduction)
+    _expect_tensor(input, "nll_loss", "input", 1)
     picked = _target_weights(input, target, weight, ignore_index, "nll_loss")
     return _weighted_sum(_classes_last(input), picked, target.shape, reduction)
 
@@ -248,6 +253,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     ``label_smoothing`` ε mixes the target with the uniform distribution: (1-ε)·onehot + ε/C.
     """
     _check_reduction(reduction)
+    _expect_tensor(input, "cross_entropy_loss", "input", 1)
+    _expect_tensor(target, "cross_entropy_loss", "target", 2)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     class_dim = 0 if input.ndim == 1 else 1

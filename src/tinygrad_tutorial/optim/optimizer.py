@@ -58,9 +58,30 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} does not define step()")
 
     def _params_with_grad(self, group):
+        """Each parameter of ``group`` that has a gradient (None: skipped), with the
+        gradient's array and its state. The first group's call checks every gradient
+        first: a step that raises has changed nothing."""
+        if group is self.param_groups[0]:
+            self._check_grads()
         for param in group["params"]:
             if param.grad is not None:
                 yield param, param.grad.array, self.state.setdefault(param, {})
+
+    def _check_grads(self):
+        """A gradient that got past the ``.grad`` setter (through ``.data``, or a
+        parameter reshaped after ``backward()``) must not fail a step half-way."""
+        for g, group in enumerate(self.param_groups):
+            for i, param in enumerate(group["params"]):
+                grad = param.grad
+                if grad is None:
+                    continue
+                if (grad.array.shape != param.array.shape
+                        or not backend.same_device(grad.array, param.array)):
+                    raise RuntimeError(
+                        f"{type(self).__name__}.step(): the gradient of parameter {i} "
+                        f"of group {g} has shape {list(grad.shape)} on {grad.device}, "
+                        f"but the parameter has shape {list(param.shape)} on "
+                        f"{param.device}; no parameter was changed")
 
     def state_dict(self):
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``, as PyTorch's:
