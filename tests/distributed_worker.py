@@ -42,7 +42,8 @@ elif rank == 1:
     dist.recv(message, src=0)
 seen["received"] = message.tolist()
 
-seen["sampler"] = list(DistributedSampler(range(11), num_replicas=world, rank=rank, seed=3))
+seen["sampler"] = list(DistributedSampler(range(11), num_replicas=world, rank=rank,
+                                          seed=3))
 
 # DDP: different starting weights per process, each process a different shard.
 rng = np.random.default_rng(0)  # the same data in every process

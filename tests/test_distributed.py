@@ -1,5 +1,6 @@
-"""``distributed`` and ``DistributedDataParallel`` with real processes (``mpiexec -n 2``),
-and the single-process rules: errors before and after ``init_process_group``."""
+"""``distributed`` and ``DistributedDataParallel`` with real processes
+(``mpiexec -n 2``), and the single-process rules: errors before and after
+``init_process_group``."""
 import json
 import os
 import shutil
@@ -27,8 +28,8 @@ def ranks(tmp_path_factory):
         pytest.fail("mpi4py is installed but no mpiexec was found (pip install mpich)")
     worker = Path(__file__).with_name("distributed_worker.py")
     out = tmp_path_factory.mktemp("ranks")
-    run = subprocess.run([MPIEXEC, "-n", str(WORLD), sys.executable, str(worker), str(out)],
-                         capture_output=True, text=True, timeout=120)
+    command = [MPIEXEC, "-n", str(WORLD), sys.executable, str(worker), str(out)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     seen = [json.loads((out / f"rank{r}.json").read_text()) for r in range(WORLD)]
     assert [s["rank"] for s in seen] == list(range(WORLD))
@@ -88,8 +89,9 @@ def world_of_one():
 
 def test_collectives_before_init_raise_pytorchs_error():
     assert not dist.is_initialized()
-    for call in (dist.get_rank, dist.get_world_size, lambda: dist.all_reduce(tt.ones(2))):
-        with pytest.raises(ValueError, match="Default process group has not been initialized"):
+    calls = (dist.get_rank, dist.get_world_size, lambda: dist.all_reduce(tt.ones(2)))
+    for call in calls:
+        with pytest.raises(ValueError, match="process group has not been initialized"):
             call()
 
 
@@ -123,12 +125,13 @@ def test_all_gather_names_a_wrong_output_list(world_of_one):
 
 def test_distributed_sampler_matches_pytorchs_shares_without_shuffling():
     torch = pytest.importorskip("torch")
-    for n, replicas, drop_last in [(5, 2, False), (5, 2, True), (12, 3, False), (7, 4, True)]:
+    cases = [(5, 2, False), (5, 2, True), (12, 3, False), (7, 4, True)]
+    for n, replicas, drop_last in cases:
         for rank in range(replicas):
             ours = DistributedSampler(range(n), replicas, rank, shuffle=False,
                                       drop_last=drop_last)
-            theirs = torch.utils.data.DistributedSampler(range(n), replicas, rank,
-                                                         shuffle=False, drop_last=drop_last)
+            theirs = torch.utils.data.DistributedSampler(
+                range(n), replicas, rank, shuffle=False, drop_last=drop_last)
             assert list(ours) == list(theirs) and len(ours) == len(theirs)
     with pytest.raises(ValueError, match=r"Invalid rank 2, .*\[0, 1\]"):
         DistributedSampler(range(4), num_replicas=2, rank=2)
@@ -149,7 +152,7 @@ def test_dataloader_takes_a_sampler_or_a_batch_sampler_as_pytorch():
     assert len(DataLoader(ds, batch_size=2, sampler=[5, 0, 3])) == 2
     batches = [b[0].tolist() for b in DataLoader(ds, batch_sampler=[[1, 2, 3], [0]])]
     assert batches == [[1, 2, 3], [0]]
-    with pytest.raises(ValueError, match="sampler option is mutually exclusive with shuffle"):
+    with pytest.raises(ValueError, match="sampler option is mutually exclusive with"):
         DataLoader(ds, shuffle=True, sampler=[0])
     with pytest.raises(ValueError, match="batch_sampler option is mutually exclusive"):
         DataLoader(ds, batch_size=2, batch_sampler=[[0]])

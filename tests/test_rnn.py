@@ -384,7 +384,7 @@ def test_clip_grad_norm_matches_torch(norm_type):
         total = nn.utils.clip_grad_norm_(ours + [no_grad], max_norm, norm_type)
         assert_close(total, torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type))
         assert_all_close([p.grad for p in ours], [t.grad for t in theirs])
-    ours[0].grad = tt.tensor([[math.inf, 0.0]] * 3, dtype=tt.float64)  # as the parameter
+    ours[0].grad = tt.tensor([[math.inf, 0.0]] * 3, dtype=tt.float64)  # p's shape
     with pytest.raises(RuntimeError, match="is non-finite, so it cannot be clipped"):
         nn.utils.clip_grad_norm_(ours[0], 1.0, error_if_nonfinite=True)
     nn.utils.clip_grad_value_(ours[1], 0.1)

@@ -46,7 +46,8 @@ loader = DataLoader(dataset, batch_size=BATCH // world, sampler=sampler)
 # shards of step k are every world-th sample of a block of BATCH samples of the
 # shuffled order, so the block itself is the whole batch.
 reference = make_model(seed=0) if rank == 0 else None
-reference_optimizer = torch.optim.SGD(reference.parameters(), lr=LR) if rank == 0 else None
+reference_optimizer = (torch.optim.SGD(reference.parameters(), lr=LR) if rank == 0
+                       else None)
 
 first_step_gradient_gap = None
 for epoch in range(EPOCHS):
