@@ -553,3 +553,16 @@ def test_shape_changes_in_place_and_small_compositions_match_torch():
         tt.ones(3).triu()
     with pytest.raises(RuntimeError, match="outer: expected 1D tensors"):
         tt.outer(tt.ones(2, 2), tt.ones(2))
+
+
+def test_triangles_keep_the_dtype_as_in_torch(device):
+    """A bool causal mask, ones(L, L, dtype=bool).triu(1), must stay bool for masked_fill and ~."""
+    for dtype in ("bool", "int64", "float32"):
+        ours = tt.ones(3, 4, dtype=getattr(tt, dtype), device=device)
+        theirs = torch.ones(3, 4, dtype=getattr(torch, dtype))
+        for name, diagonal in (("tril", 0), ("triu", 1), ("tril", -1)):
+            got, expected = getattr(ours, name)(diagonal), getattr(theirs, name)(diagonal)
+            assert str(got.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
+            assert got.tolist() == expected.tolist()
+    future = tt.ones(3, 3, dtype=tt.bool, device=device).triu(1)
+    assert (~future).tolist() == torch.ones(3, 3, dtype=torch.bool).tril().tolist()

@@ -685,8 +685,10 @@ class Tensor:
         if self.ndim < 2:
             raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
         rows, cols = self.shape[-2:]
-        below = backend.get_array_module(self.array).tri(rows, cols, diagonal if lower else diagonal - 1, bool)
-        return where(Tensor(below if lower else ~below), self, _as_tensor(0, self))
+        xp = backend.get_array_module(self.array)
+        below = xp.tri(rows, cols, diagonal if lower else diagonal - 1, bool)
+        zero = Tensor(xp.zeros((), self.array.dtype))  # of the input's dtype: a bool mask stays bool
+        return where(Tensor(below if lower else ~below), self, zero)
 
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
