@@ -81,6 +81,37 @@ def test_indexing_places_dims_and_adds_repeated_gradients_as_torch(name, device)
     same(ours.grad, theirs.grad)  # repeated indices add up (scatter-add)
 
 
+# indices whose selected elements are all distinct: an assignment's result is defined
+DISTINCT = [name for name in INDICES if name not in ("int, slice, tensor",
+                                                     "slice, tensor, slice, int",
+                                                     "int, None, slice, tensor",
+                                                     "0-d tensor, slice, tensor",
+                                                     "int, ellipsis, 2-d tensor")]
+
+
+@pytest.mark.parametrize("name", DISTINCT)
+def test_assigning_through_an_index_takes_torchs_layout_and_gradient(name, device):
+    """``y[index] = v`` takes a v shaped as ``y[index]`` is, in both libraries, and the
+    gradient of the written part reaches v, the rest y's old value."""
+    x = np.random.default_rng(2).standard_normal((2, 3, 4, 5))
+    shape = tuple(torch.zeros(x.shape)[lib_index(torch, INDICES[name], None)].shape)
+    v = np.random.default_rng(3).standard_normal(shape)
+    results = {}
+    for lib, dev in ((tt, device), (torch, None)):
+        kwargs = {"device": dev} if lib is tt else {}
+        index = lib_index(lib, INDICES[name], dev)
+        base = lib.tensor(x, requires_grad=True, **kwargs)
+        value = lib.tensor(v, requires_grad=True, **kwargs)
+        y = base * 1.0
+        y[index] = value * 2.0
+        plain = lib.zeros(x.shape, dtype=lib.float64, **kwargs)
+        plain[index] = value.detach()  # the same, outside the graph
+        (y * lib.arange(120.0, **kwargs).reshape(x.shape)).sum().backward()
+        results[lib] = y, plain, base.grad, value.grad
+    for ours, theirs in zip(results[tt], results[torch]):
+        same(ours, theirs)
+
+
 def test_empty_list_index_keeps_the_dtype():
     same(tt.arange(5)[[]], torch.arange(5)[[]])
 

@@ -189,14 +189,23 @@ class SetItem(Function):
 
     def forward(self, a, value, index):
         self.index, self.value_shape = index, value.shape
-        a[index] = value
+        view, where = self.place(a)
+        view[where] = value
         return a
 
     def backward(self, grad):  # overwritten elements get no gradient, the value theirs
         rest = grad.copy()
-        rest[self.index] = 0
-        written = grad[self.index + (Ellipsis,)]  # ("...": one element as a 0-d array)
+        view, where = self.place(rest)
+        view[where] = 0
+        view, where = self.place(grad)
+        if not any([item is Ellipsis for item in where]):
+            where += (Ellipsis,)  # one element as a 0-d array, not a NumPy scalar
+        written = view[where]
         return rest, unbroadcast(written, self.value_shape)
+
+    def place(self, array):
+        """``(view, where)``: ``view[where]`` are the elements the index selects."""
+        return array, self.index
 
     def name(self):  # PyTorch's name: a[1:] = v writes through the view a[1:]
         return "CopySlices"
@@ -204,6 +213,9 @@ class SetItem(Function):
 
 class IndexPut(SetItem):  # a[mask] = v, a[[0, 2]] = v: an index_put_ in PyTorch
     name = Function.name
+
+    def place(self, array):  # x[0, :, idx] = v: v has the shape that x[0, :, idx] has
+        return ops.in_torch_layout(array, self.index)
 
 
 class Fill(SetItem):  # x.fill_(value): x[...] = value

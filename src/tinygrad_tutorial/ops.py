@@ -544,6 +544,14 @@ class GetItem(View):
         return full
 
 
+def in_torch_layout(array, index):
+    """``(view, rest)`` with ``view[rest]`` the elements ``array[index]`` selects, laid
+    out as PyTorch lays them out: the integers applied first (``view`` is a view of
+    ``array``, so ``view[rest] = value`` writes into it), then the index arrays."""
+    picked, rest = _integers_first(index)
+    return (array, rest) if picked is None else (array[picked], rest)
+
+
 def _integers_first(index):
     """An index with index arrays split into PyTorch's two steps: the integers (and 0-d
     index arrays), with slices for the other axes, then what indexes the axes left.

@@ -1075,7 +1075,10 @@ class Tensor:
             node = inplace.IndexPut if advanced else inplace.SetItem
             inplace.set_values(self, node, index, value)
             return
-        self.array[index] = value.array
+        view, where = self.array, index
+        if advanced:  # x[0, :, idx] = v takes a v shaped as x[0, :, idx] is
+            view, where = ops.in_torch_layout(self.array, index)
+        view[where] = value.array
         self._bump_version()
 
     def _inplace(self, compute, *operands):
