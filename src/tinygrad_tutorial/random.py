@@ -95,5 +95,5 @@ def randperm(n, dtype=None, device=None, generator=None):
 
 
 def normal(mean, std, size, generator=None, dtype=None, device=None):
-    return Tensor(normal_array(_shape_arg((size,)), mean, std, generator)).to(dtype or dt.float32,
+    return Tensor(normal_array(_shape_arg((size,)), mean, std, generator)).to(dtype or dt.default_float,
                                                                            device=device or get_default_device())

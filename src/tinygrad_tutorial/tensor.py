@@ -37,7 +37,7 @@ class Tensor:
             if isinstance(array, np.generic):  # NumPy reductions return scalars, not 0-d arrays
                 array = np.asarray(array)
             elif not backend.is_gpu_array(array):
-                array = np.asarray(array, dtype=np.float32)  # Tensor([1, 2]) is float32, as torch.Tensor
+                array = np.asarray(array, dtype=dt.default_float.numpy)  # Tensor([1, 2]): as torch.Tensor
         self.array = array
         self.grad = None
         self.grad_fn = None
@@ -1302,10 +1302,11 @@ def from_numpy(array):
     return Tensor(array)
 
 
-def _new(fill, size, dtype, device, requires_grad, default=dt.float32):
-    """Make an array with ``fill(xp, shape, numpy_dtype)`` on ``device`` and wrap it."""
+def _new(fill, size, dtype, device, requires_grad, default=None):
+    """Make an array with ``fill(xp, shape, numpy_dtype)`` on ``device`` and wrap it (``default``:
+    the dtype when none is given, the default float if None)."""
     dev = backend.device(device) if device is not None else _default_device
-    dtype = dt.to_dtype(dtype) if dtype is not None else default
+    dtype = dt.to_dtype(dtype) if dtype is not None else default or dt.default_float
     array = fill(backend.array_module(dev), _shape_arg(size), dtype.numpy)
     if dev.type == "cuda" and array.device.id != dev.index:
         array = backend.to_device(array, dev)
@@ -1338,7 +1339,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     start, end, step = values = tuple(v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
-    default = dt.int64 if all(isinstance(v, numbers.Integral) for v in values) else dt.float32
+    default = dt.int64 if all(isinstance(v, numbers.Integral) for v in values) else None
     return _new(lambda xp, s, d: xp.arange(start, end, step).astype(d), (), dtype, device, requires_grad, default)
 
 
