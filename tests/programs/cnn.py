@@ -9,14 +9,10 @@ def small_cnn(torch, print, dtype="float64", epochs=2, batches=None):
     """``batches``: stop each epoch after so many batches (for a short float32 run)."""
     torch.set_default_dtype(getattr(torch, dtype))
     nn, F, optim = torch.nn, torch.nn.functional, torch.optim
-    TensorDataset, DataLoader = (
-        torch.utils.data.TensorDataset,
-        torch.utils.data.DataLoader,
-    )
+    TensorDataset, DataLoader = torch.utils.data.TensorDataset, torch.utils.data.DataLoader
     images, labels = digits()
-    x = (
-        torch.tensor(images[:640], dtype=torch.get_default_dtype()).unsqueeze(1) - 0.5
-    ) / 0.5
+    x = torch.tensor(images[:640], dtype=torch.get_default_dtype()).unsqueeze(1)
+    x = (x - 0.5) / 0.5  # as Normalize((0.5,), (0.5,))
     y = torch.tensor(labels[:640])
     train, test = TensorDataset(x[:480], y[:480]), TensorDataset(x[480:], y[480:])
     print(len(train), train[0][0].shape, train[:4][1])
@@ -76,18 +72,8 @@ def small_cnn(torch, print, dtype="float64", epochs=2, batches=None):
                 print(f"[{epoch + 1}, {i + 1:3d}] loss: {running_loss / 5:.10f}")
                 running_loss = 0.0
 
-    classes = (
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-    )
+    classes = ("zero", "one", "two", "three", "four",
+               "five", "six", "seven", "eight", "nine")
     test_loader = DataLoader(test, batch_size=32, num_workers=2)
     _, first_labels = next(iter(test_loader))
     print("GroundTruth:", " ".join(f"{classes[first_labels[j]]:5s}" for j in range(4)))
