@@ -1,9 +1,9 @@
 """A real task: scikit-learn's bundled 8×8 digits (no download), an MLP trained with Adam, a
 DataLoader and cross-entropy, evaluated on a held-out split.
 
-In float64: over 20 epochs a float32 run's rounding (which BLAS kernels the CPU gets decides
-it) could move the accuracy by a few of the 450 test digits, and the seeds tried reach 0.973
-to 0.984 against the 0.97 asked; float64 rounding stays far too small to move one."""
+In float64: over 20 epochs a float32 run's rounding (the CPU's BLAS kernels decide it)
+could move the accuracy by a few of the 450 test digits, and the seeds tried reach
+0.973 to 0.984 against the 0.97 asked; float64 rounding is far too small to move one."""
 import numpy as np
 import pytest
 
@@ -22,8 +22,8 @@ def digits_split(device):
     # standardise each pixel with the training set's statistics (the test set stays unseen)
     mean, std = x_train.mean(axis=0), x_train.std(axis=0) + 1.0  # +1: some border pixels are always 0
     x_train, x_test = ((x - mean) / std for x in (x_train, x_test))
-    return [tt.tensor(a, device=device) for a in (x_train.astype(np.float64), x_test.astype(np.float64),
-                                                  y_train, y_test)]
+    arrays = (x_train.astype(np.float64), x_test.astype(np.float64), y_train, y_test)
+    return [tt.tensor(a, device=device) for a in arrays]
 
 
 def test_mlp_reaches_97_percent_on_held_out_digits(device):

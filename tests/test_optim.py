@@ -166,8 +166,9 @@ def test_zero_grad_and_params_without_grad():
 
 
 def test_momentum_reaches_a_0d_parameter_used_twice(device):
-    """Two uses of a 0-d leaf add two gradients, and NumPy gives a 0-d sum as a scalar: the momentum
-    buffer copied from it must still be updated in place on later steps, as PyTorch's is."""
+    """Two uses of a 0-d leaf add two gradients, and NumPy gives a 0-d sum as a scalar:
+    the momentum buffer copied from it must still be updated in place on later steps, as
+    PyTorch's is."""
     torch = pytest.importorskip("torch")
     trajectories = []
     for lib, dev in ((torch, "cpu"), (tt, device)):

@@ -95,5 +95,6 @@ def randperm(n, dtype=None, device=None, generator=None):
 
 
 def normal(mean, std, size, generator=None, dtype=None, device=None):
-    return Tensor(normal_array(_shape_arg((size,)), mean, std, generator)).to(dtype or dt.default_float,
-                                                                           device=device or get_default_device())
+    values = normal_array(_shape_arg((size,)), mean, std, generator)
+    device = device or get_default_device()
+    return Tensor(values).to(dtype or dt.default_float, device=device)

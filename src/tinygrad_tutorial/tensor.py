@@ -37,7 +37,8 @@ class Tensor:
             if isinstance(array, np.generic):  # NumPy reductions return scalars, not 0-d arrays
                 array = np.asarray(array)
             elif not backend.is_gpu_array(array):
-                array = np.asarray(array, dtype=dt.default_float.numpy)  # Tensor([1, 2]): as torch.Tensor
+                # Tensor([1, 2]) has the default float dtype, as torch.Tensor
+                array = np.asarray(array, dtype=dt.default_float.numpy)
         self.array = array
         self.grad = None
         self.grad_fn = None
@@ -1303,8 +1304,8 @@ def from_numpy(array):
 
 
 def _new(fill, size, dtype, device, requires_grad, default=None):
-    """Make an array with ``fill(xp, shape, numpy_dtype)`` on ``device`` and wrap it (``default``:
-    the dtype when none is given, the default float if None)."""
+    """Make an array with ``fill(xp, shape, numpy_dtype)`` on ``device`` and wrap it
+    (``default``: the dtype when none is given; None: the default float)."""
     dev = backend.device(device) if device is not None else _default_device
     dtype = dt.to_dtype(dtype) if dtype is not None else default or dt.default_float
     array = fill(backend.array_module(dev), _shape_arg(size), dtype.numpy)
