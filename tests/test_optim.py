@@ -165,6 +165,24 @@ def test_zero_grad_and_params_without_grad():
     assert a.grad is None
 
 
+def test_momentum_reaches_a_0d_parameter_used_twice(device):
+    """Two uses of a 0-d leaf add two gradients, and NumPy gives a 0-d sum as a scalar:
+    the momentum buffer copied from it must still be updated in place on later steps, as
+    PyTorch's is."""
+    torch = pytest.importorskip("torch")
+    trajectories = []
+    for lib, dev in ((torch, "cpu"), (tt, device)):
+        w = lib.tensor(1.0, dtype=lib.float64, device=dev, requires_grad=True)
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, device=dev)
+        opt = lib.optim.SGD([w], lr=0.1, momentum=0.9)
+        for _ in range(4):
+            opt.zero_grad()
+            (w * x + (w * x) ** 2).sum().backward()
+            opt.step()
+        trajectories.append(w.item())
+    assert trajectories[1] == pytest.approx(trajectories[0], rel=1e-12)
+
+
 def test_step_with_closure_returns_the_loss():
     w = tt.tensor([2.0], requires_grad=True)
     opt = optim.SGD([w], lr=0.1)

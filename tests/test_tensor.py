@@ -109,6 +109,43 @@ def test_dtype_names_and_aliases():
         tt.tensor([1], dtype="complex64")
 
 
+def test_set_default_dtype_as_torch(device):
+    """float64 as the default: what Python floats, float factories and new layers get,
+    and the dtype a tensor's repr leaves unsaid; only float dtypes are accepted."""
+    torch = pytest.importorskip("torch")
+    made = {
+        "tensor": lambda t, d: t.tensor([1.5, 2.0], device=d),
+        "Tensor": lambda t, d: t.Tensor([1, 2]),
+        "zeros": lambda t, d: t.zeros(2, device=d),
+        "full": lambda t, d: t.full((2,), 0.5, device=d),
+        "arange": lambda t, d: t.arange(0.0, 2.0, device=d),
+        "linspace": lambda t, d: t.linspace(0, 1, 3),
+        "randn": lambda t, d: t.randn(2, device=d),
+        "normal": lambda t, d: t.normal(0.0, 1.0, (2,)),
+        "int / int": lambda t, d: t.tensor([1, 2], device=d) / 2,
+        "float32 + float": lambda t, d: t.ones(2, dtype=t.float32, device=d) + 0.5,
+        "Linear.weight": lambda t, d: t.nn.Linear(2, 2).weight,
+        "Conv2d.bias": lambda t, d: t.nn.Conv2d(1, 1, 1).bias,
+    }
+    for lib, dev in ((torch, "cpu"), (tt, device)):
+        lib.set_default_dtype(lib.float64)
+        try:
+            dtypes = {name: str(make(lib, dev).dtype).split(".")[-1]
+                      for name, make in made.items()}
+            text = [repr(lib.tensor([0.5]).cpu()),
+                    repr(lib.tensor([0.5], dtype=lib.float32).cpu())]
+            assert lib.get_default_dtype() == lib.float64
+            if lib is torch:
+                text = [t.replace("torch", "tinygrad_tutorial") for t in text]
+                expected = dtypes, text
+        finally:
+            lib.set_default_dtype(lib.float32)
+    assert (dtypes, text) == expected
+    assert tt.get_default_dtype() == tt.float32 and tt.tensor([0.5]).dtype == tt.float32
+    with pytest.raises(TypeError, match="only floating-point types are supported"):
+        tt.set_default_dtype(tt.int64)
+
+
 @pytest.mark.parametrize("name, make, dtype", [
     ("int + float tensor", lambda d: tt.tensor([1, 2], device=d) + tt.tensor([0.5, 1.0], device=d), tt.float32),
     ("int + Python float", lambda d: tt.tensor([1, 2], device=d) + 0.5, tt.float32),

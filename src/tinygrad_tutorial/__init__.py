@@ -23,6 +23,7 @@ from . import accelerator, cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int16, int32, int64, uint8)
+from .dtypes import get_default_dtype, set_default_dtype
 from .functions import *  # noqa: F401,F403  (exp, sum, relu, matmul, ...)
 from .functions import is_tensor, isclose
 from .gradcheck import gradcheck

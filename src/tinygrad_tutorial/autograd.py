@@ -514,8 +514,9 @@ def _part_leading_to(order, inputs):
 def _accumulate_into_leaf(tensor, grad):
     if tensor.grad is None:
         tensor.grad = _tensor.Tensor(grad.copy())  # a copy: ``grad`` may also flow to other inputs
-    else:
-        tensor.grad.array = tensor.grad.array + grad
+    else:  # asarray: NumPy makes a 0-d sum a scalar, which in-place updates can't write
+        total = tensor.grad.array + grad
+        tensor.grad.array = backend.get_array_module(grad).asarray(total)
 
 
 def zero_grads(params, set_to_none=True):

@@ -36,7 +36,22 @@ _BY_NUMPY = {d.numpy: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL} | {"float": float32, "double": float64, "half": float16,
                                           "long": int64, "int": int32, "short": int16}
 
-default_float = float32
+default_float = float32  # for Python floats and float factories: see set_default_dtype
+
+
+def set_default_dtype(d):
+    """Make ``d`` (a float dtype) what Python floats, ``tensor([1.0])``, ``zeros``,
+    ``randn`` and new layers' parameters get, as ``torch.set_default_dtype``:
+    ``float64`` runs a whole script in double precision."""
+    global default_float
+    d = to_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    default_float = d
+
+
+def get_default_dtype():
+    return default_float
 
 
 def to_dtype(spec):

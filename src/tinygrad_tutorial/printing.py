@@ -28,7 +28,9 @@ def format_tensor(t):
         extras.append(f"device='{t.device}'")
     if array.size == 0 and array.ndim != 1:  # "[]" alone does not tell the shape
         extras.append(f"size={tuple(array.shape)}")
-    if t.dtype not in (dt.float32, dt.int64, dt.bool_) or (array.size == 0 and t.dtype != dt.float32):
+    default = dt.default_float  # the float dtype PyTorch leaves unsaid
+    unsaid = t.dtype in (default, dt.int64, dt.bool_)
+    if not unsaid or (array.size == 0 and t.dtype != default):
         extras.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")

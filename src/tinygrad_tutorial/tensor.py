@@ -1402,15 +1402,16 @@ def _new_shape(shape):
 
 def _constructor_array(data, sizes):
     """The array ``torch.Tensor(...)`` makes: of the sizes given (``Tensor(2, 3)``,
-    uninitialised), another tensor's memory, or float32 values of data (``[1, 2]``).
+    uninitialised), another tensor's memory, or values of data (``[1, 2]``) in the
+    default float dtype.
     An ndarray never comes here: it is kept as it is, so it keeps its dtype."""
     if isinstance(data, (numbers.Integral, Size)) and not isinstance(data, bool):
-        return np.empty(_new_shape((data,) + sizes), np.float32)
+        return np.empty(_new_shape((data,) + sizes), dt.default_float.numpy)
     if sizes:
         raise TypeError(f"Tensor(): sizes must all be ints, got {(data,) + sizes}")
     if isinstance(data, Tensor):
         return data.array
-    return np.asarray(data, dtype=np.float32)
+    return np.asarray(data, dtype=dt.default_float.numpy)  # as torch.Tensor
 
 
 def _check_dims(name, ndim, *tensors):
@@ -1583,10 +1584,11 @@ def from_numpy(array):
     return Tensor(array)
 
 
-def _new(fill, size, dtype, device, requires_grad, default=dt.float32):
-    """Make an array with ``fill(xp, shape, numpy_dtype)`` on ``device`` and wrap it."""
+def _new(fill, size, dtype, device, requires_grad, default=None):
+    """Make an array with ``fill(xp, shape, numpy_dtype)`` on ``device`` and wrap it
+    (``default``: the dtype when none is given; None: the default float)."""
     dev = backend.device(device) if device is not None else _default_device
-    dtype = dt.to_dtype(dtype) if dtype is not None else default
+    dtype = dt.to_dtype(dtype) if dtype is not None else default or dt.default_float
     array = fill(backend.array_module(dev), _shape_arg(size), dtype.numpy)
     if dev.type == "cuda" and array.device.id != dev.index:
         array = backend.to_device(array, dev)
@@ -1619,7 +1621,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     start, end, step = values = tuple(v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
-    default = dt.int64 if all(isinstance(v, numbers.Integral) for v in values) else dt.float32
+    default = dt.int64 if all(isinstance(v, numbers.Integral) for v in values) else None
     return _new(lambda xp, s, d: xp.arange(start, end, step).astype(d), (), dtype, device, requires_grad, default)
 
 
