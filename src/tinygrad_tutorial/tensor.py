@@ -1266,7 +1266,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         if array.dtype == object:
             raise TypeError(f"could not make a tensor from {type(data).__name__}: ragged or non-numeric data")
         if array.dtype.kind == "f":
-            array = array.astype(dt.default_float.numpy)
+            if dtype is None:  # with a dtype, converted once below: not rounded to float32 on the way
+                array = array.astype(dt.default_float.numpy)
         elif array.dtype.kind in "iu":
             array = array.astype(np.int64)
         elif array.dtype.kind not in "b":
