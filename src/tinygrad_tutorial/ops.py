@@ -30,6 +30,20 @@ def unbroadcast(grad, shape):
     return grad
 
 
+def passed_through(mask, grad):
+    """``grad`` where ``mask`` holds, 0 elsewhere: the backward of an op that passes some entries on
+    and drops the rest (relu, clamp, max). A dropped entry gets exactly 0, as in PyTorch, even where
+    ``grad`` is inf (a √ at 0 further on), which a plain grad · mask would turn into 0 · inf = nan.
+    On NumPy that product is far faster than ``where`` (a random mask defeats its branches), so it
+    is kept whenever it came out finite: then it is the same array."""
+    xp = backend.get_array_module(grad)
+    if xp is np:
+        product = grad * mask
+        if np.isfinite(product).all():
+            return product
+    return xp.where(mask, grad, xp.zeros((), grad.dtype))
+
+
 def read_for_the_others_gradient(node):
     """``read_inputs`` of a product: a is read only for b's gradient and b only for a's."""
     needs_a, needs_b = node.needs_input_grad[:2]
@@ -124,10 +138,12 @@ class Maximum(Function):
         self.a, self.b = a, b
         return backend.get_array_module(a).maximum(a, b)
 
-    def backward(self, grad):  # the larger input gets the gradient; a tie splits it (as PyTorch)
-        a_wins = (self.a > self.b) + 0.5 * (self.a == self.b)
-        return (unbroadcast(grad * a_wins, self.a.shape),
-                unbroadcast(grad * (1 - a_wins), self.b.shape))
+    def backward(self, grad):  # the larger input gets the gradient, a tie splits it (as PyTorch)
+        xp = backend.get_array_module(grad)
+        shared = xp.where(self.a == self.b, grad / 2, grad)
+        # a NaN is neither larger nor smaller than the other input: both get the gradient, as in PyTorch
+        return (unbroadcast(passed_through(~(self.a < self.b), shared), self.a.shape),
+                unbroadcast(passed_through(~(self.a > self.b), shared), self.b.shape))
 
 
 class Where(Function):
@@ -213,10 +229,11 @@ class Abs(Function):
     saves_inputs = False  # only a copy of the signs
 
     def forward(self, a):  # |a|
-        self.sign = backend.get_array_module(a).sign(a)
+        xp = backend.get_array_module(a)
+        self.sign = xp.nan_to_num(xp.sign(a), nan=0)  # PyTorch's sign of a NaN is 0
         return abs(a)
 
-    def backward(self, grad):  # d/da |a| = sign(a), 0 at 0 (as PyTorch)
+    def backward(self, grad):  # d/da |a| = sign(a), 0 at 0 (as PyTorch: an inf gradient there gives nan)
         return grad * self.sign
 
 
@@ -339,11 +356,12 @@ class ReLU(Function):
     saves_inputs = False  # only a copy of the mask
 
     def forward(self, a):  # max(a, 0)
-        self.positive = a > 0
-        return backend.get_array_module(a).maximum(a, 0)  # twice as fast as a * positive (bool to float)
+        out = backend.get_array_module(a).maximum(a, 0)  # twice as fast as a * (a > 0) (bool to float)
+        self.passed = out != 0  # a > 0, or a NaN, which PyTorch's relu passes on with its gradient
+        return out
 
     def backward(self, grad):  # 1 where a > 0, else 0 (0 at a = 0, as PyTorch)
-        return grad * self.positive
+        return passed_through(self.passed, grad)
 
 
 class Rounding(Function):
@@ -369,8 +387,8 @@ class Clamp(Function):
             self.inside &= a <= high
         return xp.clip(a, low, high).astype(a.dtype, copy=False)
 
-    def backward(self, grad):  # 1 where a was inside [low, high], else 0
-        return grad * self.inside
+    def backward(self, grad):  # 1 where a was inside [low, high] (the bounds included, as PyTorch), else 0
+        return passed_through(self.inside, grad)
 
 
 class Cast(Function):
@@ -416,7 +434,7 @@ class Max(Function):
             [-1 if i == self.axis else 1 for i in range(len(self.shape))])
         if not self.keepdim:
             grad = xp.expand_dims(grad, self.axis)
-        return grad * (positions == index)
+        return passed_through(positions == index, grad)
 
 
 class AMax(Function):
@@ -428,11 +446,24 @@ class AMax(Function):
         self.winners = a == out
         return out if keepdim else out.squeeze(axis)  # squeeze(None) drops every dim: all were reduced
 
-    def backward(self, grad):  # a tie shares the gradient evenly (as PyTorch's max() and amax)
-        xp = backend.get_array_module(grad)
+    def backward(self, grad):  # a tie shares the gradient evenly; grad / count · winners, as PyTorch's
+        xp = backend.get_array_module(grad)  # amax (so an inf gradient gives the losers nan there too)
         if not self.keepdim and self.axis is not None:
             grad = xp.expand_dims(grad, self.axis)
         return grad * self.winners / self.winners.sum(axis=self.axis, keepdims=True)
+
+
+class MaxAll(Function):
+    saves_inputs = False  # only where the maxima were
+
+    def forward(self, a):  # max() of every entry
+        xp = backend.get_array_module(a)
+        out = a.max()
+        self.winners = (a == out) | (xp.isnan(a) & xp.isnan(out))  # a NaN is the max when there is one
+        return out
+
+    def backward(self, grad):  # the maxima share the gradient evenly, the others get exactly 0 (as PyTorch)
+        return passed_through(self.winners, grad / self.winners.sum())
 
 
 class Prod(Function):

@@ -553,8 +553,7 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds per element, with their own gradients
-            below = self if min is None else where(self < min, min, self)
-            return below if max is None else where(below > max, max, below)
+            return _clamp_by_tensors(self, min, max)
         x = self.to(dt.result_type(self, *(bound for bound in (min, max) if bound is not None)))  # int.clamp(0.5)
         return ops.Clamp.apply(x, low=min, high=max)
 
@@ -666,16 +665,19 @@ class Tensor:
         return (centered * centered).sum(dim, keepdim) / max(count - correction, 0)
 
     def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
-        return self.var(dim, keepdim, correction, unbiased).sqrt()
+        from .linalg import _power_flat_at_zero  # linalg builds on Tensor
+
+        # √var, whose gradient is 0 where all entries are equal (as PyTorch), not ∞ · 0 = nan
+        return _power_flat_at_zero(self.var(dim, keepdim, correction, unbiased), 0.5)
 
     def max(self, dim=None, keepdim=False):
         """``max()`` of everything; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` is elementwise."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         if dim is None:
-            return ops.AMax.apply(self, axis=None, keepdim=False)
+            return ops.MaxAll.apply(self)
         axis = _dims(dim, self.ndim)
-        values = (ops.Max if axis is not None else ops.AMax).apply(self, axis=axis, keepdim=keepdim)  # 0-d: None
+        values = ops.Max.apply(self, axis=axis, keepdim=keepdim) if axis is not None else ops.MaxAll.apply(self)  # 0-d
         return ValuesIndices(values, self.argmax(dim, keepdim), "max")
 
     def min(self, dim=None, keepdim=False):
@@ -1421,6 +1423,21 @@ def stack(tensors, dim=0):
                                f"entry 0 and {tuple(t.shape)} at entry {i}")
     dim = _dim(dim, tensors[0].ndim + 1)
     return cat([t.unsqueeze(dim) for t in tensors], dim)
+
+
+def _clamp_by_tensors(x, low, high):
+    """``x.clamp(low, high)`` with a tensor bound. The gradient goes where PyTorch sends it: to x inside
+    [low, high] (the bounds included), else to the bound x crossed (to high wherever low > high), and
+    to none of them where x is NaN or below low = high: there the result is a constant."""
+    bare = [t.detach() if isinstance(t, Tensor) else t for t in (x, low, high)]
+    out = bare[0] if low is None else bare[0].maximum(bare[1])
+    out = out if high is None else out.minimum(bare[2])
+    if low is not None:
+        out = where((x < low) if high is None else (x < low) & (low < high), low, out)
+    if high is not None:
+        out = where((x > high) if low is None else (x > high) | (high < low), high, out)
+    inside = (x >= low) if high is None else (x <= high) if low is None else (x >= low) & (x <= high)
+    return where(inside, x, out)
 
 
 def where(condition, a, b):
