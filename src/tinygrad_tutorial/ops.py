@@ -665,3 +665,22 @@ class LogSoftmax(Function):
     def backward(self, grad):  # g - softmax(a) · Σ g
         xp = backend.get_array_module(grad)
         return grad - xp.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
+
+
+class LogSumExp(Function):
+    saves_output = True
+
+    def forward(self, a, axis, keepdim):  # log Σ e^a = m + log Σ e^(a - m), with m = max(a): no e^1000
+        xp = backend.get_array_module(a)
+        self.a, self.axis, self.keepdim = a, axis, keepdim
+        shift = a.max(axis=axis, keepdims=True)
+        shift = xp.where(xp.isinf(shift), 0, shift)  # all -inf, or a +inf: a - m would be inf - inf = nan
+        with np.errstate(divide="ignore"):  # log 0 = -inf for all -inf, as PyTorch
+            self.out = xp.log(xp.exp(a - shift).sum(axis=axis, keepdims=True)) + shift
+        return self.out if keepdim else self.out.squeeze(axis)
+
+    def backward(self, grad):  # d/da_i = e^(a_i - logsumexp a) = softmax(a)_i
+        xp = backend.get_array_module(grad)
+        if not self.keepdim and self.axis is not None:
+            grad = xp.expand_dims(grad, self.axis)
+        return grad * xp.exp(self.a - self.out)

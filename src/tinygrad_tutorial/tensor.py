@@ -723,6 +723,10 @@ class Tensor:
     def log_softmax(self, dim):
         return ops.LogSoftmax.apply(_floating(self), axis=_dims(dim, self.ndim))
 
+    def logsumexp(self, dim, keepdim=False):
+        """log Σ e^x over ``dim`` (an int or a tuple), without overflow; its gradient is the softmax."""
+        return ops.LogSumExp.apply(_floating(self), axis=_dims(dim, self.ndim), keepdim=keepdim)
+
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
         shape = _shape_arg(shape)
