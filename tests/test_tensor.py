@@ -99,8 +99,9 @@ def test_python_data_gets_torch_dtypes(data, dtype, device):
 
 
 def test_python_floats_with_a_dtype_are_not_rounded_to_float32_first(device):
-    assert tt.tensor([0.7], dtype=tt.float64, device=device).item() == 0.7  # as torch.tensor
-    assert tt.tensor(16777217.0, dtype=tt.int64, device=device).item() == 16777217  # 2^24 + 1: not a float32
+    assert tt.tensor([0.7], dtype=tt.float64, device=device).item() == 0.7  # as torch
+    big = 16777217.0  # 2^24 + 1, which float32 rounds to 2^24
+    assert tt.tensor(big, dtype=tt.int64, device=device).item() == 16777217
 
 
 def test_dtype_names_and_aliases():

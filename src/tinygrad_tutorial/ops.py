@@ -31,11 +31,12 @@ def unbroadcast(grad, shape):
 
 
 def passed_through(mask, grad):
-    """``grad`` where ``mask`` holds, 0 elsewhere: the backward of an op that passes some entries on
-    and drops the rest (relu, clamp, max). A dropped entry gets exactly 0, as in PyTorch, even where
-    ``grad`` is inf (a √ at 0 further on), which a plain grad · mask would turn into 0 · inf = nan.
-    On NumPy that product is far faster than ``where`` (a random mask defeats its branches), so it
-    is kept whenever it came out finite: then it is the same array."""
+    """``grad`` where ``mask`` holds, 0 elsewhere: the backward of an op that passes
+    some entries on and drops the rest (relu, clamp, max). A dropped entry gets exactly
+    0, as in PyTorch, even where ``grad`` is inf (a √ at 0 further on), which a plain
+    grad · mask would turn into 0 · inf = nan. On NumPy that product is far faster than
+    ``where`` (a random mask defeats its branches), so it is kept whenever it came out
+    finite: then it is the same array."""
     xp = backend.get_array_module(grad)
     if xp is np:
         product = grad * mask
@@ -138,10 +139,10 @@ class Maximum(Function):
         self.a, self.b = a, b
         return backend.get_array_module(a).maximum(a, b)
 
-    def backward(self, grad):  # the larger input gets the gradient, a tie splits it (as PyTorch)
+    def backward(self, grad):  # the larger input gets the gradient, a tie splits it
         xp = backend.get_array_module(grad)
         shared = xp.where(self.a == self.b, grad / 2, grad)
-        # a NaN is neither larger nor smaller than the other input: both get the gradient, as in PyTorch
+        # as PyTorch: a NaN is neither larger nor smaller, so both get the gradient
         return (unbroadcast(passed_through(~(self.a < self.b), shared), self.a.shape),
                 unbroadcast(passed_through(~(self.a > self.b), shared), self.b.shape))
 
@@ -233,7 +234,7 @@ class Abs(Function):
         self.sign = xp.nan_to_num(xp.sign(a), nan=0)  # PyTorch's sign of a NaN is 0
         return abs(a)
 
-    def backward(self, grad):  # d/da |a| = sign(a), 0 at 0 (as PyTorch: an inf gradient there gives nan)
+    def backward(self, grad):  # d/da |a| = sign(a), 0 at 0 (as PyTorch: 0 · inf = nan)
         return grad * self.sign
 
 
@@ -356,8 +357,8 @@ class ReLU(Function):
     saves_inputs = False  # only a copy of the mask
 
     def forward(self, a):  # max(a, 0)
-        out = backend.get_array_module(a).maximum(a, 0)  # twice as fast as a * (a > 0) (bool to float)
-        self.passed = out != 0  # a > 0, or a NaN, which PyTorch's relu passes on with its gradient
+        out = backend.get_array_module(a).maximum(a, 0)  # 2x faster than a * (a > 0)
+        self.passed = out != 0  # a > 0, or a NaN (PyTorch passes its gradient on)
         return out
 
     def backward(self, grad):  # 1 where a > 0, else 0 (0 at a = 0, as PyTorch)
@@ -387,7 +388,7 @@ class Clamp(Function):
             self.inside &= a <= high
         return xp.clip(a, low, high).astype(a.dtype, copy=False)
 
-    def backward(self, grad):  # 1 where a was inside [low, high] (the bounds included, as PyTorch), else 0
+    def backward(self, grad):  # 1 where a was inside [low, high] (bounds included)
         return passed_through(self.inside, grad)
 
 
@@ -446,8 +447,8 @@ class AMax(Function):
         self.winners = a == out
         return out if keepdim else out.squeeze(axis)  # squeeze(None) drops every dim: all were reduced
 
-    def backward(self, grad):  # a tie shares the gradient evenly; grad / count · winners, as PyTorch's
-        xp = backend.get_array_module(grad)  # amax (so an inf gradient gives the losers nan there too)
+    def backward(self, grad):  # a tie shares it evenly: grad / count · winners, as
+        xp = backend.get_array_module(grad)  # PyTorch's amax (inf gives the others nan)
         if not self.keepdim and self.axis is not None:
             grad = xp.expand_dims(grad, self.axis)
         return grad * self.winners / self.winners.sum(axis=self.axis, keepdims=True)
@@ -459,10 +460,10 @@ class MaxAll(Function):
     def forward(self, a):  # max() of every entry
         xp = backend.get_array_module(a)
         out = a.max()
-        self.winners = (a == out) | (xp.isnan(a) & xp.isnan(out))  # a NaN is the max when there is one
+        self.winners = (a == out) | (xp.isnan(a) & xp.isnan(out))  # a NaN is the max
         return out
 
-    def backward(self, grad):  # the maxima share the gradient evenly, the others get exactly 0 (as PyTorch)
+    def backward(self, grad):  # the maxima share it evenly, the others get exactly 0
         return passed_through(self.winners, grad / self.winners.sum())
 
 
@@ -670,11 +671,11 @@ class LogSoftmax(Function):
 class LogSumExp(Function):
     saves_output = True
 
-    def forward(self, a, axis, keepdim):  # log Σ e^a = m + log Σ e^(a - m), with m = max(a): no e^1000
+    def forward(self, a, axis, keepdim):  # log Σ e^a = m + log Σ e^(a - m), m = max(a)
         xp = backend.get_array_module(a)
         self.a, self.axis, self.keepdim = a, axis, keepdim
         shift = a.max(axis=axis, keepdims=True)
-        shift = xp.where(xp.isinf(shift), 0, shift)  # all -inf, or a +inf: a - m would be inf - inf = nan
+        shift = xp.where(xp.isinf(shift), 0, shift)  # all -inf, or a +inf: inf - inf
         with np.errstate(divide="ignore"):  # log 0 = -inf for all -inf, as PyTorch
             self.out = xp.log(xp.exp(a - shift).sum(axis=axis, keepdims=True)) + shift
         return self.out if keepdim else self.out.squeeze(axis)

@@ -667,7 +667,7 @@ class Tensor:
     def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
         from .linalg import _power_flat_at_zero  # linalg builds on Tensor
 
-        # √var, whose gradient is 0 where all entries are equal (as PyTorch), not ∞ · 0 = nan
+        # √var, with gradient 0 where all entries are equal (as PyTorch), not ∞·0 = nan
         return _power_flat_at_zero(self.var(dim, keepdim, correction, unbiased), 0.5)
 
     def max(self, dim=None, keepdim=False):
@@ -677,7 +677,10 @@ class Tensor:
         if dim is None:
             return ops.MaxAll.apply(self)
         axis = _dims(dim, self.ndim)
-        values = ops.Max.apply(self, axis=axis, keepdim=keepdim) if axis is not None else ops.MaxAll.apply(self)  # 0-d
+        if axis is None:  # a 0-d tensor
+            values = ops.MaxAll.apply(self)
+        else:
+            values = ops.Max.apply(self, axis=axis, keepdim=keepdim)
         return ValuesIndices(values, self.argmax(dim, keepdim), "max")
 
     def min(self, dim=None, keepdim=False):
@@ -724,8 +727,10 @@ class Tensor:
         return ops.LogSoftmax.apply(_floating(self), axis=_dims(dim, self.ndim))
 
     def logsumexp(self, dim, keepdim=False):
-        """log Σ e^x over ``dim`` (an int or a tuple), without overflow; its gradient is the softmax."""
-        return ops.LogSumExp.apply(_floating(self), axis=_dims(dim, self.ndim), keepdim=keepdim)
+        """log Σ e^x over ``dim`` (an int or a tuple), without overflow; its gradient is
+        the softmax."""
+        axis = _dims(dim, self.ndim)
+        return ops.LogSumExp.apply(_floating(self), axis=axis, keepdim=keepdim)
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
@@ -1272,7 +1277,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         if array.dtype == object:
             raise TypeError(f"could not make a tensor from {type(data).__name__}: ragged or non-numeric data")
         if array.dtype.kind == "f":
-            if dtype is None:  # with a dtype, converted once below: not rounded to float32 on the way
+            if dtype is None:  # with a dtype, converted once below (not via float32)
                 array = array.astype(dt.default_float.numpy)
         elif array.dtype.kind in "iu":
             array = array.astype(np.int64)
@@ -1430,9 +1435,10 @@ def stack(tensors, dim=0):
 
 
 def _clamp_by_tensors(x, low, high):
-    """``x.clamp(low, high)`` with a tensor bound. The gradient goes where PyTorch sends it: to x inside
-    [low, high] (the bounds included), else to the bound x crossed (to high wherever low > high), and
-    to none of them where x is NaN or below low = high: there the result is a constant."""
+    """``x.clamp(low, high)`` with a tensor bound. The gradient goes where PyTorch sends
+    it: to x inside [low, high] (the bounds included), else to the bound x crossed (to
+    high wherever low > high), and to none of them where x is NaN or below low = high:
+    there the result is a constant."""
     bare = [t.detach() if isinstance(t, Tensor) else t for t in (x, low, high)]
     out = bare[0] if low is None else bare[0].maximum(bare[1])
     out = out if high is None else out.minimum(bare[2])
@@ -1440,7 +1446,10 @@ def _clamp_by_tensors(x, low, high):
         out = where((x < low) if high is None else (x < low) & (low < high), low, out)
     if high is not None:
         out = where((x > high) if low is None else (x > high) | (high < low), high, out)
-    inside = (x >= low) if high is None else (x <= high) if low is None else (x >= low) & (x <= high)
+    if low is None or high is None:
+        inside = (x >= low) if high is None else (x <= high)
+    else:
+        inside = (x >= low) & (x <= high)
     return where(inside, x, out)
 
 

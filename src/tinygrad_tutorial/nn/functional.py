@@ -217,14 +217,15 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 class NegativeLogLikelihood(Function):
     """-Σ_c weights[n, c]·log_probs[n, c] for each row n, then reduced: with one-hot ``weights``
     (a constant) it picks -log p of each row's target class. One node instead of five.
-    Only the ``counted`` entries enter the sum, so a masked class (log p = -inf) that is not a
-    target adds 0, not 0 · -inf = nan, as PyTorch's loss, which picks the targets out."""
+    Only the ``counted`` entries enter the sum: a masked class (log p = -inf) that is
+    not a target adds 0, not 0 · -inf = nan, as in PyTorch, which picks the targets."""
 
     saves_inputs = False  # only the weights, an option
 
     def forward(self, log_probs, weights, counted, reduction, total):
         self.weights, self.reduction, self.total = weights, reduction, total
-        losses = -backend.get_array_module(log_probs).where(counted, log_probs * weights, 0).sum(axis=1)
+        xp = backend.get_array_module(log_probs)
+        losses = -xp.where(counted, log_probs * weights, 0).sum(axis=1)
         return losses if reduction == "none" else losses.sum() if reduction == "sum" else losses.sum() / total
 
     def backward(self, grad):  # each row's gradient is -weights[n]·g (divided by the total for a mean)
@@ -238,7 +239,8 @@ class NegativeLogLikelihood(Function):
 def _weighted_sum(rows, weights, counted, target_shape, reduction, total=None):
     """NegativeLogLikelihood on (N, C) rows; a mean divides by ``total`` (by default the total weight)."""
     total = weights.sum() if total is None else total
-    losses = NegativeLogLikelihood.apply(rows, weights=weights, counted=counted, reduction=reduction, total=total)
+    losses = NegativeLogLikelihood.apply(rows, weights=weights, counted=counted,
+                                         reduction=reduction, total=total)
     return losses.reshape(target_shape) if reduction == "none" else losses
 
 
@@ -255,7 +257,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     log_probs = input.log_softmax(class_dim)
     if target.is_floating_point():
         return _soft_target_cross_entropy(log_probs, target, weight, reduction, label_smoothing)
-    picked, targets = _target_weights(input, target, weight, ignore_index, "cross_entropy")
+    picked, targets = _target_weights(input, target, weight, ignore_index,
+                                      "cross_entropy")
     rows = _classes_last(log_probs)
     loss = _weighted_sum(rows, picked, targets, target.shape, reduction)
     if label_smoothing == 0.0:
@@ -263,10 +266,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     # the uniform part: ε/C · Σ_c -w_c log p_c for every non-ignored target; a mean still divides
     # by the total weight of the targets (as PyTorch), so both parts share the denominator
     xp = backend.get_array_module(rows.array)
-    counted = target.array.reshape(-1, 1) != ignore_index  # every class of a target that is not ignored
+    counted = target.array.reshape(-1, 1) != ignore_index  # every class, kept rows
     class_weight = xp.ones(rows.shape[1], rows.array.dtype) if weight is None else weight.array
     uniform = counted * class_weight.astype(rows.array.dtype, copy=False)
-    smooth = _weighted_sum(rows, uniform, counted, target.shape, reduction, total=picked.sum())
+    smooth = _weighted_sum(rows, uniform, counted, target.shape, reduction,
+                           total=picked.sum())
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / rows.shape[1])
 
 
@@ -295,8 +299,8 @@ def _classes_last(input):
 
 def _target_weights(input, target, weight, ignore_index, name):
     """A constant (rows, C) array holding w[target] at each row's target class and 0 elsewhere:
-    the one-hot target vectors, scaled by the class weights and zero for ignored targets; and the
-    (rows, C) bool array of where the targets are (none in an ignored row)."""
+    the one-hot target vectors, scaled by the class weights, zero for ignored targets;
+    and the (rows, C) bool array of where the targets are (none in an ignored row)."""
     if target.is_floating_point():
         raise TypeError(f"{name}: expected class indices of an integer dtype (int64), got {target.dtype}")
     expected = (() if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:]))
