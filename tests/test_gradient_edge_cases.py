@@ -252,3 +252,9 @@ def test_logsumexp_function_promotes_integers_and_writes_out(device):
 def test_logsumexp_needs_a_dim():  # as PyTorch's
     with pytest.raises(TypeError, match="dim"):
         tt.logsumexp(tt.ones(3))
+
+
+def test_selected_gradients_of_empty_tensors(device):
+    x = tt.zeros(0, 3, device=device, requires_grad=True)
+    (x.relu() + x.clamp(0, 1) + x.max(1).values[:, None]).sum().backward()
+    assert x.grad.shape == (0, 3) and x.grad.device == x.device

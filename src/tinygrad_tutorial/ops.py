@@ -35,12 +35,12 @@ def passed_through(mask, grad):
     some entries on and drops the rest (relu, clamp, max). A dropped entry gets exactly
     0, as in PyTorch, even where ``grad`` is inf (a √ at 0 further on), which a plain
     grad · mask would turn into 0 · inf = nan. On NumPy that product is far faster than
-    ``where`` (a random mask defeats its branches), so it is kept whenever it came out
-    finite: then it is the same array."""
+    ``where`` (a random mask defeats its branches), so it is kept when it has no NaN,
+    the only way it can differ (its min is NaN if any entry is: the cheapest check)."""
     xp = backend.get_array_module(grad)
     if xp is np:
         product = grad * mask
-        if np.isfinite(product).all():
+        if product.size == 0 or not math.isnan(product.min()):
             return product
     return xp.where(mask, grad, xp.zeros((), grad.dtype))
 
