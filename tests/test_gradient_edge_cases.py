@@ -116,6 +116,11 @@ CASES = [
     ("maximum_then_sqrt", lambda m, a: m.maximum(a, m.zeros_like(a)).sqrt(), [SPECIAL]),
     ("minimum_broadcast_then_sqrt", lambda m, a, b: (-a.minimum(b)).sqrt(),
      [[[1.0], [0.0], [-2.0]], [0.0, 1.0]]),
+    ("elu_leaky_relu", lambda m, a: F(m).elu(a) + F(m).leaky_relu(a, 0.1), [SPECIAL]),
+    # no NaN: PyTorch's hardtanh passes its gradient in the scalar kernel, not in the
+    # vectorized one
+    ("relu6_hardtanh_at_bounds", lambda m, a: F(m).relu6(a) + F(m).hardtanh(a, -1, 2),
+     [[-1.0, 0.0, 2.0, 6.0, 7.0, -inf, inf]]),
     ("abs", lambda m, a: a.abs(), [SPECIAL]),
     ("abs_then_sqrt", lambda m, a: abs(a).sqrt(), [SPECIAL]),  # inf · sign 0 = nan at 0
     ("where_sqrt", lambda m, a: m.where(a > 0, a.sqrt(), 0.0), [SPECIAL]),  # a < 0: nan

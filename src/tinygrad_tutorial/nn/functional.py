@@ -55,7 +55,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, else α(eˣ - 1). The exponential sees min(x, 0), so a large x never overflows
     into the branch that ``where`` throws away (whose gradient would then be 0·∞ = nan)."""
-    return where(input > 0, input, input.clamp(max=0).expm1() * alpha)
+    return where(input <= 0, input.clamp(max=0).expm1() * alpha, input)  # NaN: as x > 0
 
 
 def softplus(input, beta=1.0, threshold=20.0):
