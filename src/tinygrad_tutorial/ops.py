@@ -464,7 +464,7 @@ class MaxAll(Function):
         return out
 
     def backward(self, grad):  # the maxima share it evenly, the others get exactly 0
-        return passed_through(self.winners, grad / self.winners.sum())
+        return passed_through(self.winners, grad / self.winners.sum(dtype=grad.dtype))
 
 
 class Prod(Function):
