@@ -116,6 +116,9 @@ CASES = [
     Case("softmax_dim0", lambda m, a: m.softmax(a, 0), [Inp((3, 2, 4))]),
     Case("log_softmax", lambda m, a: a.log_softmax(dim=1), [A]),
     Case("log_softmax_3d", lambda m, a: m.log_softmax(a, -2), [Inp((2, 3, 4))]),
+    Case("logsumexp", lambda m, a: m.logsumexp(a, 1) * a.logsumexp((0, 1), True), [A]),
+    Case("logsumexp_3d_keepdim", lambda m, a: a.logsumexp(-2, keepdim=True)
+         + m.logsumexp(a, (0, 1)), [Inp((2, 3, 4))]),
     # a 0-d tensor's only dim is 0 (or -1): reducing over it keeps the value
     Case("sum_0d_dim", lambda m, a: a.sum(0) * a.sum(-1, keepdim=True), [Inp(())]),
     Case("mean_0d_dim", lambda m, a: m.mean(a, dim=-1), [Inp(())]),

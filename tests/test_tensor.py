@@ -98,6 +98,12 @@ def test_python_data_gets_torch_dtypes(data, dtype, device):
     assert tt.tensor(data, device=device).dtype == dtype
 
 
+def test_python_floats_with_a_dtype_are_not_rounded_to_float32_first(device):
+    assert tt.tensor([0.7], dtype=tt.float64, device=device).item() == 0.7  # as torch
+    big = 16777217.0  # 2^24 + 1, which float32 rounds to 2^24
+    assert tt.tensor(big, dtype=tt.int64, device=device).item() == 16777217
+
+
 def test_dtype_names_and_aliases():
     assert tt.float is tt.float32 and tt.long is tt.int64 and tt.double is tt.float64
     assert tt.tensor([1, 2], dtype=tt.float).dtype == tt.float32

@@ -28,16 +28,18 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         return _power_flat_at_zero(magnitude, 0).sum(dim, keepdim)
     if ord == 1:
         return magnitude.sum(dim, keepdim)
-    powered = _power_flat_at_zero(magnitude, ord) if ord > 0 else magnitude ** ord  # 0^-1 = inf must stay
+    powered = _power_flat_at_zero(magnitude, ord)
     return _power_flat_at_zero(powered.sum(dim, keepdim), 1 / ord)
 
 
 def _power_flat_at_zero(t, exponent):
-    """t^exponent for t ≥ 0, with gradient 0 where t is 0 (PyTorch's choice) instead of ∞ or 0·∞ = nan.
-    The inner where keeps the power's own derivative finite there (it sees 1, not 0); the outer one
-    sends no gradient into it."""
-    positive = t > 0
-    return where(positive, where(positive, t, 1.0) ** exponent, 0.0)
+    """t^exponent for t ≥ 0 (0^-p = inf), with gradient 0 where t is 0 (PyTorch's
+    choice) instead of ∞ or 0·∞ = nan. The inner where keeps the power's own derivative
+    finite there (it sees 1, not 0); the outer one sends no gradient into it. A NaN is
+    not 0: it goes through the power and stays NaN."""
+    nonzero = t != 0
+    at_zero = 0.0 if exponent >= 0 else math.inf
+    return where(nonzero, where(nonzero, t, 1.0) ** exponent, at_zero)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):

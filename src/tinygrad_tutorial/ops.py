@@ -30,6 +30,21 @@ def unbroadcast(grad, shape):
     return grad
 
 
+def passed_through(mask, grad):
+    """``grad`` where ``mask`` holds, 0 elsewhere: the backward of an op that passes
+    some entries on and drops the rest (relu, clamp, max). A dropped entry gets exactly
+    0, as in PyTorch, even where ``grad`` is inf (a √ at 0 further on), which a plain
+    grad · mask would turn into 0 · inf = nan. On NumPy that product is far faster than
+    ``where`` (a random mask defeats its branches), so it is kept when it has no NaN,
+    the only way it can differ (its min is NaN if any entry is: the cheapest check)."""
+    xp = backend.get_array_module(grad)
+    if xp is np:
+        product = grad * mask
+        if product.size == 0 or not math.isnan(product.min()):
+            return product
+    return xp.where(mask, grad, xp.zeros((), grad.dtype))
+
+
 def read_for_the_others_gradient(node):
     """``read_inputs`` of a product: a is read only for b's gradient and b only for a's."""
     needs_a, needs_b = node.needs_input_grad[:2]
@@ -129,10 +144,12 @@ class Maximum(Function):
         self.a, self.b = a, b
         return backend.get_array_module(a).maximum(a, b)
 
-    def backward(self, grad):  # the larger input gets the gradient; a tie splits it (as PyTorch)
-        a_wins = (self.a > self.b) + 0.5 * (self.a == self.b)
-        return (unbroadcast(grad * a_wins, self.a.shape),
-                unbroadcast(grad * (1 - a_wins), self.b.shape))
+    def backward(self, grad):  # the larger input gets the gradient, a tie splits it
+        xp = backend.get_array_module(grad)
+        shared = xp.where(self.a == self.b, grad / 2, grad)
+        # as PyTorch: a NaN is neither larger nor smaller, so both get the gradient
+        return (unbroadcast(passed_through(~(self.a < self.b), shared), self.a.shape),
+                unbroadcast(passed_through(~(self.a > self.b), shared), self.b.shape))
 
 
 class Where(Function):
@@ -218,10 +235,11 @@ class Abs(Function):
     saves_inputs = False  # only a copy of the signs
 
     def forward(self, a):  # |a|
-        self.sign = backend.get_array_module(a).sign(a)
+        xp = backend.get_array_module(a)
+        self.sign = xp.nan_to_num(xp.sign(a), nan=0)  # PyTorch's sign of a NaN is 0
         return abs(a)
 
-    def backward(self, grad):  # d/da |a| = sign(a), 0 at 0 (as PyTorch)
+    def backward(self, grad):  # d/da |a| = sign(a), 0 at 0 (as PyTorch: 0 · inf = nan)
         return grad * self.sign
 
 
@@ -344,11 +362,12 @@ class ReLU(Function):
     saves_inputs = False  # only a copy of the mask
 
     def forward(self, a):  # max(a, 0)
-        self.positive = a > 0
-        return backend.get_array_module(a).maximum(a, 0)  # twice as fast as a * positive (bool to float)
+        out = backend.get_array_module(a).maximum(a, 0)  # 2x faster than a * (a > 0)
+        self.passed = out != 0  # a > 0, or a NaN (PyTorch passes its gradient on)
+        return out
 
     def backward(self, grad):  # 1 where a > 0, else 0 (0 at a = 0, as PyTorch)
-        return grad * self.positive
+        return passed_through(self.passed, grad)
 
 
 class Rounding(Function):
@@ -374,8 +393,8 @@ class Clamp(Function):
             self.inside &= a <= high
         return xp.clip(a, low, high).astype(a.dtype, copy=False)
 
-    def backward(self, grad):  # 1 where a was inside [low, high], else 0
-        return grad * self.inside
+    def backward(self, grad):  # 1 where a was inside [low, high] (bounds included)
+        return passed_through(self.inside, grad)
 
 
 class Cast(Function):
@@ -421,7 +440,7 @@ class Max(Function):
             [-1 if i == self.axis else 1 for i in range(len(self.shape))])
         if not self.keepdim:
             grad = xp.expand_dims(grad, self.axis)
-        return grad * (positions == index)
+        return passed_through(positions == index, grad)
 
 
 class AMax(Function):
@@ -433,11 +452,24 @@ class AMax(Function):
         self.winners = a == out
         return out if keepdim else out.squeeze(axis)  # squeeze(None) drops every dim: all were reduced
 
-    def backward(self, grad):  # a tie shares the gradient evenly (as PyTorch's max() and amax)
-        xp = backend.get_array_module(grad)
+    def backward(self, grad):  # a tie shares it evenly: grad / count · winners, as
+        xp = backend.get_array_module(grad)  # PyTorch's amax (inf gives the others nan)
         if not self.keepdim and self.axis is not None:
             grad = xp.expand_dims(grad, self.axis)
         return grad * self.winners / self.winners.sum(axis=self.axis, keepdims=True)
+
+
+class MaxAll(Function):
+    saves_inputs = False  # only where the maxima were
+
+    def forward(self, a):  # max() of every entry
+        xp = backend.get_array_module(a)
+        out = a.max()
+        self.winners = (a == out) | (xp.isnan(a) & xp.isnan(out))  # a NaN is the max
+        return out
+
+    def backward(self, grad):  # the maxima share it evenly, the others get exactly 0
+        return passed_through(self.winners, grad / self.winners.sum(dtype=grad.dtype))
 
 
 class Prod(Function):
@@ -683,3 +715,22 @@ class LogSoftmax(Function):
     def backward(self, grad):  # g - softmax(a) · Σ g
         xp = backend.get_array_module(grad)
         return grad - xp.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
+
+
+class LogSumExp(Function):
+    saves_output = True
+
+    def forward(self, a, axis, keepdim):  # log Σ e^a = m + log Σ e^(a - m), m = max(a)
+        xp = backend.get_array_module(a)
+        self.a, self.axis, self.keepdim = a, axis, keepdim
+        shift = a.max(axis=axis, keepdims=True)
+        shift = xp.where(xp.isinf(shift), 0, shift)  # all -inf, or a +inf: inf - inf
+        with np.errstate(divide="ignore"):  # log 0 = -inf for all -inf, as PyTorch
+            self.out = xp.log(xp.exp(a - shift).sum(axis=axis, keepdims=True)) + shift
+        return self.out if keepdim else self.out.squeeze(axis)
+
+    def backward(self, grad):  # d/da_i = e^(a_i - logsumexp a) = softmax(a)_i
+        xp = backend.get_array_module(grad)
+        if not self.keepdim and self.axis is not None:
+            grad = xp.expand_dims(grad, self.axis)
+        return grad * xp.exp(self.a - self.out)

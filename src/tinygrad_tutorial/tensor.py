@@ -642,8 +642,7 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds per element, with their own gradients
-            below = self if min is None else where(self < min, min, self)
-            return below if max is None else where(below > max, max, below)
+            return _clamp_by_tensors(self, min, max)
         x = self.to(dt.result_type(self, *(bound for bound in (min, max) if bound is not None)))  # int.clamp(0.5)
         return ops.Clamp.apply(x, low=min, high=max)
 
@@ -765,7 +764,10 @@ class Tensor:
         return (centered * centered).sum(dim, keepdim) / max(count - correction, 0)
 
     def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
-        return self.var(dim, keepdim, correction, unbiased).sqrt()
+        from .linalg import _power_flat_at_zero  # linalg builds on Tensor
+
+        # √var, with gradient 0 where all entries are equal (as PyTorch), not ∞·0 = nan
+        return _power_flat_at_zero(self.var(dim, keepdim, correction, unbiased), 0.5)
 
     def max(self, dim=None, keepdim=False):
         """``max()`` of everything; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` is elementwise."""
@@ -773,9 +775,12 @@ class Tensor:
             return self.maximum(dim)
         _check_reducible(self, "max", dim)
         if dim is None:
-            return ops.AMax.apply(self, axis=None, keepdim=False)
+            return ops.MaxAll.apply(self)
         axis = _dims(dim, self.ndim)
-        values = (ops.Max if axis is not None else ops.AMax).apply(self, axis=axis, keepdim=keepdim)  # 0-d: None
+        if axis is None:  # a 0-d tensor
+            values = ops.MaxAll.apply(self)
+        else:
+            values = ops.Max.apply(self, axis=axis, keepdim=keepdim)
         return ValuesIndices(values, self.argmax(dim, keepdim), "max")
 
     def min(self, dim=None, keepdim=False):
@@ -829,6 +834,12 @@ class Tensor:
         if not x.numel():
             return x.clone()
         return ops.LogSoftmax.apply(x, axis=axis)
+
+    def logsumexp(self, dim, keepdim=False):
+        """log Σ e^x over ``dim`` (an int or a tuple), without overflow; its gradient is
+        the softmax."""
+        axis = _dims(dim, self.ndim)
+        return ops.LogSumExp.apply(_floating(self), axis=axis, keepdim=keepdim)
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
@@ -1548,7 +1559,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         if array.dtype == object:
             raise TypeError(f"could not make a tensor from {type(data).__name__}: ragged or non-numeric data")
         if array.dtype.kind == "f":
-            array = array.astype(dt.default_float.numpy)
+            if dtype is None:  # with a dtype, converted once below (not via float32)
+                array = array.astype(dt.default_float.numpy)
         elif array.dtype.kind in "iu":
             array = array.astype(np.int64)
         elif array.dtype.kind not in "b":
@@ -1712,6 +1724,25 @@ def stack(tensors, dim=0):
                                f"entry 0 and {tuple(t.shape)} at entry {i}")
     dim = _dim(dim, tensors[0].ndim + 1)
     return cat([t.unsqueeze(dim) for t in tensors], dim)
+
+
+def _clamp_by_tensors(x, low, high):
+    """``x.clamp(low, high)`` with a tensor bound. The gradient goes where PyTorch sends
+    it: to x inside [low, high] (the bounds included), else to the bound x crossed (to
+    high wherever low > high), and to none of them where x is NaN or below low = high:
+    there the result is a constant."""
+    bare = [t.detach() if isinstance(t, Tensor) else t for t in (x, low, high)]
+    out = bare[0] if low is None else bare[0].maximum(bare[1])
+    out = out if high is None else out.minimum(bare[2])
+    if low is not None:
+        out = where((x < low) if high is None else (x < low) & (low < high), low, out)
+    if high is not None:
+        out = where((x > high) if low is None else (x > high) | (high < low), high, out)
+    if low is None or high is None:
+        inside = (x >= low) if high is None else (x <= high)
+    else:
+        inside = (x >= low) & (x <= high)
+    return where(inside, x, out)
 
 
 def where(condition, a, b):

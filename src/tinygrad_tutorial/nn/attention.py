@@ -20,11 +20,15 @@ from .module import Module, Parameter
 from .padding import pad
 
 
-def attention_weights(query, key, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+def attention_weights(query, key, attn_mask=None, dropout_p=0.0, is_causal=False,
+                      scale=None, empty_rows_zero=True):
     """softmax(Q Kᵀ · scale + mask) over the keys: one row of weights per query, summing to 1.
 
     A bool ``attn_mask`` marks with True the pairs that may attend (PyTorch's SDPA convention);
     a float one is added to the scores, so -inf removes a pair.
+    A query masked from every key gets zero weights (as SDPA), or NaNs with
+    ``empty_rows_zero=False`` (a plain softmax, as PyTorch's MultiheadAttention when it
+    returns the weights).
     """
     if query.shape[-1] != key.shape[-1]:
         raise RuntimeError(f"attention: query of shape {tuple(query.shape)} and key of shape {tuple(key.shape)} "
@@ -42,7 +46,10 @@ def attention_weights(query, key, attn_mask=None, dropout_p=0.0, is_causal=False
             scores = scores.masked_fill(~attn_mask, -math.inf)
         else:
             scores = scores + attn_mask
-        weights = _softmax_allowing_empty_rows(scores)
+        if empty_rows_zero:
+            weights = _softmax_allowing_empty_rows(scores)
+        else:
+            weights = scores.softmax(-1)
     else:
         weights = scores.softmax(-1)
     return F.dropout(weights, dropout_p) if dropout_p > 0 else weights
@@ -149,7 +156,11 @@ class MultiheadAttention(Module):
         mask = self._additive_mask(attn_mask, key_padding_mask, n, length, source_length, q)
         if mask is not None and k.shape[2] > source_length:  # every query may attend to the added keys
             mask = pad(mask, (0, k.shape[2] - source_length))
-        weights = attention_weights(q, k, mask, self.dropout if self.training else 0.0)  # (N, H, L, S)
+        dropout = self.dropout if self.training else 0.0
+        # a query with no key gets SDPA's zeros, or NaN when the weights are returned:
+        # PyTorch takes two paths
+        weights = attention_weights(q, k, mask, dropout,
+                                    empty_rows_zero=not need_weights)  # (N, H, L, S)
         out = (weights @ v).transpose(1, 2).reshape(n, length, self.embed_dim)  # heads side by side again
         out = self.out_proj(out)
         if not batched:

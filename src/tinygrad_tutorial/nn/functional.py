@@ -56,7 +56,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, else α(eˣ - 1). The exponential sees min(x, 0), so a large x never overflows
     into the branch that ``where`` throws away (whose gradient would then be 0·∞ = nan)."""
-    return where(input > 0, input, input.clamp(max=0).expm1() * alpha)
+    return where(input <= 0, input.clamp(max=0).expm1() * alpha, input)  # NaN: as x > 0
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -216,19 +216,22 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """
     _check_reduction(reduction)
     _expect_tensor(input, "nll_loss", "input", 1)
-    picked = _target_weights(input, target, weight, ignore_index, "nll_loss")
-    return _weighted_sum(_classes_last(input), picked, target.shape, reduction)
+    picked, targets = _target_weights(input, target, weight, ignore_index, "nll_loss")
+    return _weighted_sum(_classes_last(input), picked, targets, target.shape, reduction)
 
 
 class NegativeLogLikelihood(Function):
     """-Σ_c weights[n, c]·log_probs[n, c] for each row n, then reduced: with one-hot ``weights``
-    (a constant) it picks -log p of each row's target class. One node instead of five."""
+    (a constant) it picks -log p of each row's target class. One node instead of five.
+    Only the ``counted`` entries enter the sum: a masked class (log p = -inf) that is
+    not a target adds 0, not 0 · -inf = nan, as in PyTorch, which picks the targets."""
 
     saves_inputs = False  # only the weights, an option
 
-    def forward(self, log_probs, weights, reduction, total):
+    def forward(self, log_probs, weights, counted, reduction, total):
         self.weights, self.reduction, self.total = weights, reduction, total
-        losses = -(log_probs * weights).sum(axis=1)
+        xp = backend.get_array_module(log_probs)
+        losses = -xp.where(counted, log_probs * weights, 0).sum(axis=1)
         return losses if reduction == "none" else losses.sum() if reduction == "sum" else losses.sum() / total
 
     def backward(self, grad):  # each row's gradient is -weights[n]·g (divided by the total for a mean)
@@ -239,10 +242,11 @@ class NegativeLogLikelihood(Function):
         return -self.weights * grad
 
 
-def _weighted_sum(rows, weights, target_shape, reduction, total=None):
+def _weighted_sum(rows, weights, counted, target_shape, reduction, total=None):
     """NegativeLogLikelihood on (N, C) rows; a mean divides by ``total`` (by default the total weight)."""
     total = weights.sum() if total is None else total
-    losses = NegativeLogLikelihood.apply(rows, weights=weights, reduction=reduction, total=total)
+    losses = NegativeLogLikelihood.apply(rows, weights=weights, counted=counted,
+                                         reduction=reduction, total=total)
     return losses.reshape(target_shape) if reduction == "none" else losses
 
 
@@ -261,18 +265,20 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     log_probs = input.log_softmax(class_dim)
     if target.is_floating_point():
         return _soft_target_cross_entropy(log_probs, target, weight, reduction, label_smoothing)
-    picked = _target_weights(input, target, weight, ignore_index, "cross_entropy")
+    picked, targets = _target_weights(input, target, weight, ignore_index,
+                                      "cross_entropy")
     rows = _classes_last(log_probs)
-    loss = _weighted_sum(rows, picked, target.shape, reduction)
+    loss = _weighted_sum(rows, picked, targets, target.shape, reduction)
     if label_smoothing == 0.0:
         return loss
     # the uniform part: ε/C · Σ_c -w_c log p_c for every non-ignored target; a mean still divides
     # by the total weight of the targets (as PyTorch), so both parts share the denominator
     xp = backend.get_array_module(rows.array)
-    counted = (target.array.reshape(-1, 1) != ignore_index).astype(rows.array.dtype)
+    counted = target.array.reshape(-1, 1) != ignore_index  # every class, kept rows
     class_weight = xp.ones(rows.shape[1], rows.array.dtype) if weight is None else weight.array
     uniform = counted * class_weight.astype(rows.array.dtype, copy=False)
-    smooth = _weighted_sum(rows, uniform, target.shape, reduction, total=picked.sum())
+    smooth = _weighted_sum(rows, uniform, counted, target.shape, reduction,
+                           total=picked.sum())
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / rows.shape[1])
 
 
@@ -301,7 +307,8 @@ def _classes_last(input):
 
 def _target_weights(input, target, weight, ignore_index, name):
     """A constant (rows, C) array holding w[target] at each row's target class and 0 elsewhere:
-    the one-hot target vectors, scaled by the class weights and zero for ignored targets."""
+    the one-hot target vectors, scaled by the class weights, zero for ignored targets;
+    and the (rows, C) bool array of where the targets are (none in an ignored row)."""
     if target.is_floating_point():
         raise TypeError(f"{name}: expected class indices of an integer dtype (int64), got {target.dtype}")
     expected = (() if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:]))
@@ -325,9 +332,12 @@ def _target_weights(input, target, weight, ignore_index, name):
             raise ValueError(f"{name}: weight should have one entry per class ({classes}), got shape "
                              f"{tuple(weight.shape)}")
         values = weight.array.astype(input.array.dtype)[labels] * kept
+    rows = xp.arange(labels.shape[0])
     one_hot = xp.zeros((labels.shape[0], classes), dtype=input.array.dtype)
-    one_hot[xp.arange(labels.shape[0]), labels] = values
-    return one_hot
+    one_hot[rows, labels] = values
+    targets = xp.zeros((labels.shape[0], classes), dtype=bool)
+    targets[rows, labels] = kept
+    return one_hot, targets
 
 
 class BinaryCrossEntropy(Function):
