@@ -410,3 +410,25 @@ def test_operators_accept_numpy_arrays_as_torch(dtype):
     for fn in [lambda lib: lib.ones(3) + a, lambda lib: lib.ones(3) * a,
                lambda lib: lib.ones(3) @ a, lambda lib: lib.ones(2, 3) @ a]:
         same(fn(tt), fn(torch))
+
+
+ACTIVATIONS = ["relu", "sigmoid", "tanh", "gelu", "silu", "leaky_relu", "elu", "softplus",
+               "hardtanh", "relu6", "softmax", "log_softmax", "dropout"]
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_an_activation_given_a_numpy_array_says_so(name):
+    """A TypeError naming the array, PyTorch's where it has one (F.sigmoid, F.tanh and
+    F.softmax give an AttributeError in PyTorch: here a TypeError too)."""
+    array = np.ones(3, dtype=np.float32)
+    args = (0,) if name in ("softmax", "log_softmax") else ()
+    with pytest.raises(TypeError) as ours:
+        getattr(F, name)(array, *args)
+    assert str(ours.value) == (f"{name}(): argument 'input' (position 1) must be Tensor, "
+                               "not numpy.ndarray")
+    try:
+        getattr(torch_F, name)(array, *args)
+    except TypeError as theirs:
+        assert str(theirs) == str(ours.value)
+    except AttributeError:
+        pass

@@ -21,20 +21,24 @@ from ..tensor import Tensor, _expect_tensor, broadcast_shape, where
 
 
 def relu(input, inplace=False):
+    _expect_tensor(input, "relu", "input", 1)
     return input.relu_() if inplace else input.relu()
 
 
 def sigmoid(input):
+    _expect_tensor(input, "sigmoid", "input", 1)
     return input.sigmoid()
 
 
 def tanh(input):
+    _expect_tensor(input, "tanh", "input", 1)
     return input.tanh()
 
 
 def gelu(input, approximate="none"):
     """x·Φ(x), with Φ the standard normal CDF, Φ(x) = (1 + erf(x/√2))/2. ``approximate="tanh"`` uses
     Φ(x) ≈ (1 + tanh(√(2/π)·(x + 0.044715x³)))/2, the form of the original GPT and BERT code."""
+    _expect_tensor(input, "gelu", "input", 1)
     if approximate == "none":
         return input * 0.5 * (1 + (input * math.sqrt(0.5)).erf())
     if approximate == "tanh":
@@ -45,22 +49,26 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):  # inplace: accepted, never done (as for every activation below)
     """x·σ(x), also called swish."""
+    _expect_tensor(input, "silu", "input", 1)
     return input * input.sigmoid()
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x where x > 0, else negative_slope·x: negative inputs keep a small gradient."""
+    _expect_tensor(input, "leaky_relu", "input", 1)
     return where(input > 0, input, input * negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, else α(eˣ - 1). The exponential sees min(x, 0), so a large x never overflows
     into the branch that ``where`` throws away (whose gradient would then be 0·∞ = nan)."""
+    _expect_tensor(input, "elu", "input", 1)
     return where(input <= 0, input.clamp(max=0).expm1() * alpha, input)  # NaN: as x > 0
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^(βx))/β, a smooth ReLU; x itself where βx > threshold, where the two agree in float32."""
+    _expect_tensor(input, "softplus", "input", 1)
     scaled = input * beta
     return where(scaled > threshold, input, scaled.clamp(max=threshold).exp().log1p() / beta)
 
@@ -68,22 +76,26 @@ def softplus(input, beta=1.0, threshold=20.0):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x clamped to [min_val, max_val]. Its gradient is 1 strictly inside and 0 on the bounds, as
     PyTorch's (``clamp``'s is 1 on them), so the clamped values enter as constants."""
+    _expect_tensor(input, "hardtanh", "input", 1)
     inside = (input > min_val) & (input < max_val)
     return where(inside, input, input.clamp(min_val, max_val).detach())
 
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6)."""
+    _expect_tensor(input, "relu6", "input", 1)
     return hardtanh(input, 0.0, 6.0)
 
 
 def softmax(input, dim=None, dtype=None):
     """e^x / Σ e^x along ``dim``, shifted by the maximum so it never overflows."""
+    _expect_tensor(input, "softmax", "input", 1)
     return _cast(input, dtype).softmax(_required_dim(dim, "softmax"))
 
 
 def log_softmax(input, dim=None, dtype=None):
     """x - log Σ e^x along ``dim`` (log-sum-exp, so logits of ±1000 are fine)."""
+    _expect_tensor(input, "log_softmax", "input", 1)
     return _cast(input, dtype).log_softmax(_required_dim(dim, "log_softmax"))
 
 
@@ -143,6 +155,7 @@ def linear(input, weight, bias=None):
 def dropout(input, p=0.5, training=True, inplace=False):  # inplace: accepted, never done
     """During training, zero each element with probability p and scale the rest by 1/(1-p),
     so the expected value is unchanged and evaluation needs no rescaling ("inverted dropout")."""
+    _expect_tensor(input, "dropout", "input", 1)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
