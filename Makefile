@@ -74,8 +74,13 @@ $(VENV)/.installed: requirements.txt $(LOCK) pyproject.toml
 	$(BIN)/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer markdown myst
 	touch $@
 
+# PyPI's Linux wheels of torch are the (large) CUDA build; the CPU build, enough for the
+# oracle, comes from PyTorch's index:
+#   make test TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# (not needed where pip already finds the CPU wheel, as on this project's CI machines).
 $(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
-	$(PIP) install -q -r requirements-test.txt -c $(LOCK)
+	$(PIP) install -q -r requirements-test.txt -c $(LOCK) \
+	  $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 	touch $@
 
 $(SITE)/.built: $(VENV)/.installed $(BOOK_SOURCES)
