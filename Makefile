@@ -17,7 +17,8 @@ LAB_SETTINGS := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
 # errors.
 BOOK_BUILD := $(BIN)/jupyter-book build . -W -n --keep-going
 BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md) tools/repository_buttons.py \
-	$(shell find book/_static src -type f -not -name '*.pyc' -not -path '*/__pycache__/*')
+	$(shell find book/_static src -type f -not -name '*.pyc' -not -path '*/__pycache__/*' \
+	  -not -path '*.egg-info/*')
 # TT_REQUIRE_ALL=1: a test that would skip for want of PyTorch, Chromium or the built
 # site fails instead, so "the tests pass" means the same on every machine (only the CUDA
 # cases may skip: no GPU is not a set-up fault).
