@@ -3,6 +3,7 @@
 ``--device fakecuda`` runs the cuda variants without a GPU, on the strict host-only CuPy stand-in of
 tests/fake_cupy/ (NumPy underneath, CuPy's host/device rules on top): it catches NumPy/CuPy mixing.
 """
+import os
 import sys
 from pathlib import Path
 
@@ -23,7 +24,8 @@ def pytest_addoption(parser):
 
 # What needs Jupyter, jupytext or the built site, and has no device cases: left out when --device picks one
 # (the GPU machine has neither Jupyter nor the site)
-NOT_DEVICE_TESTS = {"test_notebooks.py", "test_site_browser.py", "test_links.py", "test_chapters_to_scripts.py"}
+NOT_DEVICE_TESTS = {"test_notebooks.py", "test_site_browser.py", "test_links.py", "test_chapters_to_scripts.py",
+                    "test_buttons.py"}
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -44,6 +46,35 @@ def pytest_configure(config):
         finally:
             sys.path.remove(fake)
         backend._cupy_or_reason.cache_clear()
+
+
+# `make test` sets TT_REQUIRE_ALL=1: then a test that skips for want of something the set-up should
+# have provided (PyTorch, Chromium, the built site, ...) fails, so "the tests pass" means the same on
+# every machine. Only the device skips stay skips: whether a GPU is present is not the set-up's to fix.
+REQUIRE_ALL = os.environ.get("TT_REQUIRE_ALL") == "1"
+DEVICE_SKIPS = ("CUDA is not available", "GPU")
+
+
+def _fail_unexpected_skip(report):
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail") and \
+            not any(word in reason for word in DEVICE_SKIPS):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but TT_REQUIRE_ALL=1 requires it to run: {reason}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    _fail_unexpected_skip(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    report = yield
+    _fail_unexpected_skip(report)
+    return report
 
 
 def pytest_generate_tests(metafunc):

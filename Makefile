@@ -1,0 +1,110 @@
+# Two commands on a fresh machine with Python 3.10+ and make:
+#   make book   set up .venv (the pinned dependencies and the package), build the site
+#   make test   set up what testing needs too (PyTorch, Chromium), run every check
+# Each step leaves a stamp, so a second run redoes only what changed: the virtual
+# environment when a requirements file or the lock changed, the book when a chapter,
+# the package or the book's configuration changed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+LOCK := requirements.lock
+SITE := _build/html
+CHROMIUM := /usr/bin/chromium
+PORT ?= 8000
+LAB_SETTINGS := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+# The strict build CI has always run: execution is forced in _config.yml, warnings are
+# errors.
+BOOK_BUILD := $(BIN)/jupyter-book build . -W -n --keep-going
+BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md) tools/repository_buttons.py \
+	$(shell find book/_static book/programs src -type f -not -name '*.pyc' -not -path '*/__pycache__/*' \
+	  -not -path '*.egg-info/*')
+# TT_REQUIRE_ALL=1: a test that would skip for want of PyTorch, Chromium or the built
+# site fails instead, so "the tests pass" means the same on every machine (only the CUDA
+# cases may skip: no GPU is not a set-up fault).
+PYTEST := TT_REQUIRE_ALL=1 $(BIN)/python -m pytest -q -p no:cacheprovider \
+	--continue-on-collection-errors
+
+.PHONY: book test serve notebooks pdf lock clean distclean
+.DELETE_ON_ERROR:
+
+book: $(SITE)/.built
+	@echo "The book is built: open $(abspath $(SITE))/index.html (or run make serve)"
+
+# What CI runs (.ci/run): the built pages checked, the package's tests with every
+# chapter executed again and the site in a browser, then the CUDA paths on the fake
+# CuPy (tests/fake_cupy). The fakecuda pass runs whatever the first one found; make test
+# fails if either did.
+test: $(SITE)/.built $(VENV)/.test-installed $(CHROMIUM)
+	$(BIN)/python tests/check_site.py $(SITE)
+	$(PYTEST) || failed=1; $(PYTEST) --device fakecuda || failed=1; exit $${failed:-0}
+
+serve: $(SITE)/.built
+	@echo "Serving the book on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory $(SITE) $(PORT)
+
+# The chapters as plain notebooks, book/*.ipynb next to their .md (not committed); the
+# executed ones are in _build/jupyter_execute after make book.
+notebooks: $(patsubst %.md,%.ipynb,$(wildcard book/*.md))
+
+book/%.ipynb: book/%.md $(VENV)/.installed
+	$(BIN)/jupytext --quiet --to ipynb --output $@ $<
+
+pdf: _build/pdf/book.pdf
+	@echo "The PDF is at $(abspath _build/pdf/book.pdf)"
+
+_build/pdf/book.pdf: $(SITE)/.built tools/make_pdf.py $(CHROMIUM)
+	$(BIN)/python tools/make_pdf.py $(SITE) $@
+
+# Refresh the lock after changing requirements.txt or requirements-test.txt: resolve
+# both in a fresh virtual environment, record the exact versions and the inputs' hashes.
+lock:
+	rm -rf _build/lock-venv
+	$(PYTHON) -m venv _build/lock-venv
+	_build/lock-venv/bin/python -m pip install -q \
+	  -r requirements.txt -r requirements-test.txt
+	_build/lock-venv/bin/python -m pip freeze --exclude-editable \
+	  | $(PYTHON) tools/lock.py > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf _build/lock-venv
+
+$(VENV)/.installed: requirements.txt $(LOCK) pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -r requirements.txt -c $(LOCK)
+	# JupyterLab in this venv opens book/*.md as notebooks (not as text), as Binder does.
+	$(BIN)/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer markdown myst
+	touch $@
+
+# PyPI's Linux wheels of torch are the (large) CUDA build; the CPU build, enough for the
+# oracle, comes from PyTorch's index:
+#   make test TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# (not needed where pip already finds the CPU wheel, as on this project's CI machines).
+$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
+	$(PIP) install -q -r requirements-test.txt -c $(LOCK) \
+	  $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+	touch $@
+
+$(SITE)/.built: $(VENV)/.installed $(BOOK_SOURCES)
+	$(BOOK_BUILD)
+	touch $@
+
+# Debian's Chromium drives the browser tests and the PDF (Playwright's own browser
+# download is not needed). Installed here when make runs as root on Debian; otherwise
+# make says what to install.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's Chromium: apt-get install chromium"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "$(CHROMIUM) is missing: the browser tests and make pdf need it." >&2; \
+	  echo "Install Debian's package (sudo apt-get install chromium), rerun make." >&2; \
+	  exit 1; \
+	fi
+
+clean:
+	rm -rf _build screenshots book/*.ipynb .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
