@@ -512,11 +512,15 @@ def _part_leading_to(order, inputs):
 
 
 def _accumulate_into_leaf(tensor, grad):
-    if tensor.grad is None:
-        tensor.grad = _tensor.Tensor(grad.copy())  # a copy: ``grad`` may also flow to other inputs
-    else:  # asarray: NumPy makes a 0-d sum a scalar, which in-place updates can't write
-        total = tensor.grad.array + grad
-        tensor.grad.array = backend.get_array_module(grad).asarray(total)
+    # ``_grad``, not ``grad``: the assignment checks of the property are for users; the
+    # backward pass has given ``grad`` the leaf's shape, dtype and device already
+    if tensor._grad is None:
+        tensor._grad = _tensor.Tensor(grad.copy())  # a copy: ``grad`` may also flow elsewhere
+    else:
+        total = tensor._grad.array + grad
+        if type(total) is not type(grad):  # NumPy makes a 0-d sum a scalar: an array again
+            total = backend.get_array_module(grad).asarray(total)
+        tensor._grad.array = total
 
 
 def zero_grads(params, set_to_none=True):
