@@ -1,11 +1,18 @@
-"""Drawing the graph behind a tensor.
+"""What the book shows: the graph behind a tensor, and the package's own source.
 
 Tensors (boxes) flow into ops (rounded boxes, named like PyTorch's ``grad_fn``:
 ``MulBackward``), which produce new tensors, down to the output. ``to_dot`` writes
 the graph as Graphviz DOT text; ``draw_graph`` draws it with matplotlib alone, so
 no ``dot`` program is needed. Draw before ``backward()``: it frees the graph.
+
+``show_source`` returns a function's, class's or file's source as a listing that a
+notebook (and the built site) shows highlighted, and a plain script prints as text.
 """
+import importlib
+import inspect
+import textwrap
 from collections import Counter
+from pathlib import Path
 
 from .autograd import topological_order
 
@@ -142,3 +149,76 @@ def draw_graph(tensor, params=None, ax=None):
     ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
     ax.axis("off")
     return ax.figure
+
+
+class Source:
+    """A listing of Python source: highlighted HTML in a notebook, the plain text as its repr."""
+
+    STYLE = "a11y-high-contrast-light"  # the site's own Pygments style (pydata-sphinx-theme)
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+    def _repr_html_(self):
+        import html
+
+        try:
+            from pygments import highlight
+            from pygments.formatters import HtmlFormatter
+            from pygments.lexers import PythonLexer
+            from pygments.util import ClassNotFound
+        except ImportError:  # no Pygments: the listing, uncoloured
+            return f'<div class="highlight"><pre>{html.escape(self.text)}</pre></div>'
+        try:
+            formatter = HtmlFormatter(style=self.STYLE, noclasses=True, cssclass="highlight")
+        except ClassNotFound:  # accessible-pygments (installed with the site's theme) is absent
+            formatter = HtmlFormatter(noclasses=True, cssclass="highlight")
+        # Inline colours, so Jupyter needs no stylesheet; the site's classes give it the site's frame.
+        listing = highlight(self.text, PythonLexer(), formatter)
+        return f'<div class="highlight-python notranslate">{listing}</div>'
+
+
+def show_source(obj, dedent=True, start_at=None, end_before=None):
+    """The source of ``obj`` as a listing: a function, class or method, or its dotted name
+    (``"tinygrad_tutorial.nn.module.Module.__call__"``), or the path of a file (with a ``/``
+    or ending in ``.py``; relative to the working directory, ``book/`` for the chapters).
+
+    ``dedent`` removes the indentation a method has in its class. ``start_at`` starts the listing
+    at the first line containing that text; ``end_before`` ends it before the first line after
+    that containing its text (the ``literalinclude`` options of the same names).
+    """
+    if isinstance(obj, Path) or isinstance(obj, str) and ("/" in obj or obj.endswith(".py")):
+        text, name = Path(obj).read_text(encoding="utf8"), str(obj)
+    else:
+        name = obj if isinstance(obj, str) else getattr(obj, "__qualname__", repr(obj))
+        text = inspect.getsource(_named_object(obj) if isinstance(obj, str) else obj)
+    lines = text.splitlines()
+    for marker, keep_marker in ((start_at, True), (end_before, False)):
+        if marker is None:
+            continue
+        found = [i for i, line in enumerate(lines) if marker in line]
+        if not found:
+            raise ValueError(f"show_source: no line of {name} contains {marker!r}")
+        lines = lines[found[0]:] if keep_marker else lines[:found[0]]
+    text = "\n".join(lines).rstrip() + "\n"
+    return Source(textwrap.dedent(text) if dedent else text)
+
+
+def _named_object(name):
+    """The object a dotted name names: its longest importable prefix, then attributes."""
+    parts = name.split(".")
+    for split in range(len(parts), 0, -1):
+        module = ".".join(parts[:split])
+        try:
+            obj = importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if not f"{module}.".startswith(f"{error.name}."):  # a module it imports is missing
+                raise
+            continue
+        for attribute in parts[split:]:
+            obj = getattr(obj, attribute)
+        return obj
+    raise ValueError(f"show_source: no module to import in {name!r}")
