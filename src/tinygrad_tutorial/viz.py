@@ -125,19 +125,21 @@ def draw_graph(tensor, params=None, ax=None):
     vertices, edges = graph_of(tensor, params)
     positions = layout(vertices, edges)
     widest = max(len(line) for label, _ in vertices.values() for line in label.split("\n"))
-    spacing = max(1.0, 0.09 * widest + 0.5)  # room for the widest label, in inches on a new figure
+    fontsize = plt.rcParams["font.size"]  # the book's style makes it legible at the column width
+    spacing = max(1.0, 0.01 * fontsize * widest + 0.5)  # room for the widest label, in inches
     positions = {key: (x * spacing, y) for key, (x, y) in positions.items()}
     xs, ys = [x for x, _ in positions.values()], [y for _, y in positions.values()]
     width, height = max(xs) - min(xs) + spacing, max(ys) - min(ys) + 1
     if ax is None:
-        fig, ax = plt.subplots(figsize=(max(width, 2.5), max(0.8 * height, 1.2)))
+        fig, ax = plt.subplots(figsize=(max(width, 2.5), max(0.09 * fontsize * height, 1.2)))
         plt.close(fig)
 
     boxes = {}
     for key, (label, kind) in vertices.items():
         style = "round,pad=0.4" if kind == "op" else "square,pad=0.4"
-        boxes[key] = ax.text(*positions[key], label, ha="center", va="center", fontsize=9, family="monospace",
-                             zorder=3, bbox=dict(boxstyle=style, facecolor=COLORS[kind], edgecolor="#555555"))
+        boxes[key] = ax.text(*positions[key], label, ha="center", va="center", fontsize=fontsize,
+                             family="monospace", zorder=3,
+                             bbox=dict(boxstyle=style, facecolor=COLORS[kind], edgecolor="#555555"))
     for (a, b), count in Counter(edges).items():  # drawn after the boxes, and clipped to their outlines
         for i in range(count):  # x * x uses x twice: one arc per use
             bend = 0.0 if count == 1 else 0.5 * (i - (count - 1) / 2)
