@@ -56,10 +56,10 @@ def test_ipython_lines_values_and_working_directory(tmp_path):
 
 
 def test_a_source_listing_prints_as_plain_text(tmp_path):
-    program = tmp_path / "program.py"  # read from the chapter's folder, book/, as on the site
+    program = tmp_path / "program.py"  # the chapter runs in its folder, book/
     program.write_text("import os\nSTEPS = 3  # shown\n# Timing\n")
-    result = run_chapter(tmp_path, cell("from tinygrad_tutorial.viz import show_source"),
-                         cell('show_source("../program.py", start_at="STEPS", end_before="# Timing")',
-                              ["remove-input"]))
+    listing = 'show_source("../program.py", start_at="STEPS", end_before="# Timing")'
+    setup = cell("from tinygrad_tutorial.viz import show_source")
+    result = run_chapter(tmp_path, setup, cell(listing, ["remove-input"]))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "STEPS = 3  # shown"  # the source, not HTML or a repr
+    assert result.stdout.splitlines()[0] == "STEPS = 3  # shown"  # the text, not HTML

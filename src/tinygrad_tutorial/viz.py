@@ -125,21 +125,22 @@ def draw_graph(tensor, params=None, ax=None):
     vertices, edges = graph_of(tensor, params)
     positions = layout(vertices, edges)
     widest = max(len(line) for label, _ in vertices.values() for line in label.split("\n"))
-    fontsize = plt.rcParams["font.size"]  # the book's style makes it legible at the column width
-    spacing = max(1.0, 0.01 * fontsize * widest + 0.5)  # room for the widest label, in inches
+    fontsize = plt.rcParams["font.size"]  # the book's style sets a legible one
+    spacing = max(1.0, 0.01 * fontsize * widest + 0.5)  # inches for the widest label
     positions = {key: (x * spacing, y) for key, (x, y) in positions.items()}
     xs, ys = [x for x, _ in positions.values()], [y for _, y in positions.values()]
     width, height = max(xs) - min(xs) + spacing, max(ys) - min(ys) + 1
     if ax is None:
-        fig, ax = plt.subplots(figsize=(max(width, 2.5), max(0.09 * fontsize * height, 1.2)))
+        figsize = (max(width, 2.5), max(0.09 * fontsize * height, 1.2))
+        fig, ax = plt.subplots(figsize=figsize)
         plt.close(fig)
 
     boxes = {}
     for key, (label, kind) in vertices.items():
         style = "round,pad=0.4" if kind == "op" else "square,pad=0.4"
-        boxes[key] = ax.text(*positions[key], label, ha="center", va="center", fontsize=fontsize,
-                             family="monospace", zorder=3,
-                             bbox=dict(boxstyle=style, facecolor=COLORS[kind], edgecolor="#555555"))
+        box = dict(boxstyle=style, facecolor=COLORS[kind], edgecolor="#555555")
+        boxes[key] = ax.text(*positions[key], label, ha="center", va="center",
+                             fontsize=fontsize, family="monospace", zorder=3, bbox=box)
     for (a, b), count in Counter(edges).items():  # drawn after the boxes, and clipped to their outlines
         for i in range(count):  # x * x uses x twice: one arc per use
             bend = 0.0 if count == 1 else 0.5 * (i - (count - 1) / 2)
@@ -154,9 +155,9 @@ def draw_graph(tensor, params=None, ax=None):
 
 
 class Source:
-    """A listing of Python source: highlighted HTML in a notebook, the plain text as its repr."""
+    """A listing of Python source: highlighted HTML in a notebook, its text as repr."""
 
-    STYLE = "a11y-high-contrast-light"  # the site's own Pygments style (pydata-sphinx-theme)
+    STYLE = "a11y-high-contrast-light"  # the site's Pygments style (pydata theme)
 
     def __init__(self, text):
         self.text = text
@@ -175,28 +176,33 @@ class Source:
         except ImportError:  # no Pygments: the listing, uncoloured
             return f'<div class="highlight"><pre>{html.escape(self.text)}</pre></div>'
         try:
-            formatter = HtmlFormatter(style=self.STYLE, noclasses=True, cssclass="highlight")
-        except ClassNotFound:  # accessible-pygments (installed with the site's theme) is absent
-            formatter = HtmlFormatter(noclasses=True, cssclass="highlight")
-        # Inline colours, so Jupyter needs no stylesheet; the site's classes give it the site's frame.
+            style = HtmlFormatter(style=self.STYLE).style
+        except ClassNotFound:  # accessible-pygments (for the site theme) is absent
+            style = "default"
+        formatter = HtmlFormatter(style=style, noclasses=True, cssclass="highlight")
+        # Inline colours, for Jupyter has no stylesheet; classes for the site's frame.
         listing = highlight(self.text, PythonLexer(), formatter)
         return f'<div class="highlight-python notranslate">{listing}</div>'
 
 
 def show_source(obj, dedent=True, start_at=None, end_before=None):
-    """The source of ``obj`` as a listing: a function, class or method, or its dotted name
-    (``"tinygrad_tutorial.nn.module.Module.__call__"``), or the path of a file (with a ``/``
-    or ending in ``.py``; relative to the working directory, ``book/`` for the chapters).
+    """The source of ``obj`` as a listing. ``obj`` is a function, class or method,
+    or its dotted name (``"tinygrad_tutorial.nn.module.Module.__call__"``), or a
+    file's path (with a ``/`` or ending in ``.py``; relative to the working
+    directory, which is ``book/`` for the book's chapters).
 
-    ``dedent`` removes the indentation a method has in its class. ``start_at`` starts the listing
-    at the first line containing that text; ``end_before`` ends it before the first line after
-    that containing its text (the ``literalinclude`` options of the same names).
+    ``dedent`` removes the indentation a method has in its class. ``start_at``
+    starts the listing at the first line containing that text; ``end_before`` ends
+    it before the first line after that containing its text (as the options of
+    ``literalinclude`` do).
     """
-    if isinstance(obj, Path) or isinstance(obj, str) and ("/" in obj or obj.endswith(".py")):
+    is_path = isinstance(obj, str) and ("/" in obj or obj.endswith(".py"))
+    if is_path or isinstance(obj, Path):
         text, name = Path(obj).read_text(encoding="utf8"), str(obj)
+    elif isinstance(obj, str):
+        text, name = inspect.getsource(_named_object(obj)), obj
     else:
-        name = obj if isinstance(obj, str) else getattr(obj, "__qualname__", repr(obj))
-        text = inspect.getsource(_named_object(obj) if isinstance(obj, str) else obj)
+        text, name = inspect.getsource(obj), getattr(obj, "__qualname__", repr(obj))
     lines = text.splitlines()
     for marker, keep_marker in ((start_at, True), (end_before, False)):
         if marker is None:
@@ -210,14 +216,14 @@ def show_source(obj, dedent=True, start_at=None, end_before=None):
 
 
 def _named_object(name):
-    """The object a dotted name names: its longest importable prefix, then attributes."""
+    """What a dotted name names: its longest importable prefix, then attributes."""
     parts = name.split(".")
     for split in range(len(parts), 0, -1):
         module = ".".join(parts[:split])
         try:
             obj = importlib.import_module(module)
         except ModuleNotFoundError as error:
-            if not f"{module}.".startswith(f"{error.name}."):  # a module it imports is missing
+            if not f"{module}.".startswith(f"{error.name}."):  # its import failed
                 raise
             continue
         for attribute in parts[split:]:
