@@ -53,3 +53,13 @@ def test_ipython_lines_values_and_working_directory(tmp_path):
     # the script ran in the chapter's folder, and matplotlib drew off-screen.
     assert result.stdout.lower().splitlines()[:3] == ["'%kept'", "'book'", "'agg'"]
     assert "hidden" not in result.stdout
+
+
+def test_a_source_listing_prints_as_plain_text(tmp_path):
+    program = tmp_path / "program.py"  # the chapter runs in its folder, book/
+    program.write_text("import os\nSTEPS = 3  # shown\n# Timing\n")
+    listing = 'show_source("../program.py", start_at="STEPS", end_before="# Timing")'
+    setup = cell("from tinygrad_tutorial.viz import show_source")
+    result = run_chapter(tmp_path, setup, cell(listing, ["remove-input"]))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "STEPS = 3  # shown"  # the text, not HTML

@@ -116,3 +116,44 @@ def test_graphs_of_common_expressions_draw(fn, device):
     x = tt.randn(3, 3, device=device, requires_grad=True)
     fig = draw_graph(fn(x), {"x": x})
     assert any(t.get_text() == "x\n(3, 3)" for t in fig.axes[0].texts)
+
+
+class Shown:
+    def method(self):
+        return "<b>a method</b>, indented in its class"
+
+
+def test_show_source_lists_objects_names_and_files(tmp_path):
+    from tinygrad_tutorial.viz import show_source
+
+    method = 'def method(self):\n    return "<b>a method</b>, indented in its class"\n'
+    assert repr(show_source(Shown.method)) == method
+    indented = repr(show_source(Shown.method, dedent=False))
+    assert indented.startswith("    def method(self):")
+    by_name = show_source("tinygrad_tutorial.autograd.Function.apply")  # a classmethod
+    assert repr(by_name).startswith("@classmethod\ndef apply(cls, ")
+    listed = repr(show_source("tinygrad_tutorial.viz.show_source"))
+    assert listed.startswith("def show_source(")
+
+    program = tmp_path / "program.py"
+    lines = ["import os", "", "STEPS = 3", "for step in range(STEPS):", "    pass", "",
+             "# Timing", "x = 1"]
+    program.write_text("\n".join(lines) + "\n")
+    part = show_source(str(program), start_at="STEPS =", end_before="# Timing")
+    assert repr(part) == "\n".join(lines[2:5]) + "\n"  # without the trailing blank line
+    assert repr(show_source(program, end_before="STEPS")) == "import os\n"
+
+    with pytest.raises(ValueError, match=r"no line of .*program.py contains '# No'"):
+        show_source(program, end_before="# No")
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        show_source("tinygrad_tutorial.ops.Nope")
+
+
+def test_show_source_html_is_highlighted_with_inline_colours():
+    pytest.importorskip("pygments")
+    from tinygrad_tutorial.viz import show_source
+
+    html = show_source(Shown.method)._repr_html_()
+    assert html.startswith('<div class="highlight-python notranslate">')
+    assert 'style="color: #' in html  # coloured without a stylesheet (Jupyter has none)
+    assert "&lt;b&gt;a method&lt;/b&gt;" in html  # the source's text, escaped: not bold

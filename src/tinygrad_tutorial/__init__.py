@@ -12,7 +12,7 @@ package is laid out one concept per module, in the order the book teaches them:
 - ``ops.py``      the primitive ops, each forward beside its backward
 - ``random.py``   seeded random tensors
 - ``legacy.py``   older spellings: ``autograd.Variable``, ``FloatTensor`` and its kin
-- ``viz.py``      drawing the graph behind a tensor
+- ``viz.py``      drawing the graph behind a tensor; listing source (``show_source``)
 - ``linalg.py``   ``torch.linalg``: norms, inv, solve, det
 - ``nn``, ``optim``, ``utils.data``: layers, losses, optimizers and data loading
 - ``serialization.py`` ``save`` and ``load``: tensors and state_dicts to a file and back

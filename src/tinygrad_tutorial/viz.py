@@ -1,11 +1,18 @@
-"""Drawing the graph behind a tensor.
+"""What the book shows: the graph behind a tensor, and the package's own source.
 
 Tensors (boxes) flow into ops (rounded boxes, named like PyTorch's ``grad_fn``:
 ``MulBackward``), which produce new tensors, down to the output. ``to_dot`` writes
 the graph as Graphviz DOT text; ``draw_graph`` draws it with matplotlib alone, so
 no ``dot`` program is needed. Draw before ``backward()``: it frees the graph.
+
+``show_source`` returns a function's, class's or file's source as a listing that a
+notebook (and the built site) shows highlighted, and a plain script prints as text.
 """
+import importlib
+import inspect
+import textwrap
 from collections import Counter
+from pathlib import Path
 
 from .autograd import topological_order
 
@@ -118,19 +125,22 @@ def draw_graph(tensor, params=None, ax=None):
     vertices, edges = graph_of(tensor, params)
     positions = layout(vertices, edges)
     widest = max(len(line) for label, _ in vertices.values() for line in label.split("\n"))
-    spacing = max(1.0, 0.09 * widest + 0.5)  # room for the widest label, in inches on a new figure
+    fontsize = plt.rcParams["font.size"]  # the book's style sets a legible one
+    spacing = max(1.0, 0.01 * fontsize * widest + 0.5)  # inches for the widest label
     positions = {key: (x * spacing, y) for key, (x, y) in positions.items()}
     xs, ys = [x for x, _ in positions.values()], [y for _, y in positions.values()]
     width, height = max(xs) - min(xs) + spacing, max(ys) - min(ys) + 1
     if ax is None:
-        fig, ax = plt.subplots(figsize=(max(width, 2.5), max(0.8 * height, 1.2)))
+        figsize = (max(width, 2.5), max(0.09 * fontsize * height, 1.2))
+        fig, ax = plt.subplots(figsize=figsize)
         plt.close(fig)
 
     boxes = {}
     for key, (label, kind) in vertices.items():
         style = "round,pad=0.4" if kind == "op" else "square,pad=0.4"
-        boxes[key] = ax.text(*positions[key], label, ha="center", va="center", fontsize=9, family="monospace",
-                             zorder=3, bbox=dict(boxstyle=style, facecolor=COLORS[kind], edgecolor="#555555"))
+        box = dict(boxstyle=style, facecolor=COLORS[kind], edgecolor="#555555")
+        boxes[key] = ax.text(*positions[key], label, ha="center", va="center",
+                             fontsize=fontsize, family="monospace", zorder=3, bbox=box)
     for (a, b), count in Counter(edges).items():  # drawn after the boxes, and clipped to their outlines
         for i in range(count):  # x * x uses x twice: one arc per use
             bend = 0.0 if count == 1 else 0.5 * (i - (count - 1) / 2)
@@ -142,3 +152,81 @@ def draw_graph(tensor, params=None, ax=None):
     ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
     ax.axis("off")
     return ax.figure
+
+
+class Source:
+    """A listing of Python source: highlighted HTML in a notebook, its text as repr."""
+
+    STYLE = "a11y-high-contrast-light"  # the site's Pygments style (pydata theme)
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+    def _repr_html_(self):
+        import html
+
+        try:
+            from pygments import highlight
+            from pygments.formatters import HtmlFormatter
+            from pygments.lexers import PythonLexer
+            from pygments.util import ClassNotFound
+        except ImportError:  # no Pygments: the listing, uncoloured
+            return f'<div class="highlight"><pre>{html.escape(self.text)}</pre></div>'
+        try:
+            style = HtmlFormatter(style=self.STYLE).style
+        except ClassNotFound:  # accessible-pygments (for the site theme) is absent
+            style = "default"
+        formatter = HtmlFormatter(style=style, noclasses=True, cssclass="highlight")
+        # Inline colours, for Jupyter has no stylesheet; classes for the site's frame.
+        listing = highlight(self.text, PythonLexer(), formatter)
+        return f'<div class="highlight-python notranslate">{listing}</div>'
+
+
+def show_source(obj, dedent=True, start_at=None, end_before=None):
+    """The source of ``obj`` as a listing. ``obj`` is a function, class or method,
+    or its dotted name (``"tinygrad_tutorial.nn.module.Module.__call__"``), or a
+    file's path (with a ``/`` or ending in ``.py``; relative to the working
+    directory, which is ``book/`` for the book's chapters).
+
+    ``dedent`` removes the indentation a method has in its class. ``start_at``
+    starts the listing at the first line containing that text; ``end_before`` ends
+    it before the first line after that containing its text (as the options of
+    ``literalinclude`` do).
+    """
+    is_path = isinstance(obj, str) and ("/" in obj or obj.endswith(".py"))
+    if is_path or isinstance(obj, Path):
+        text, name = Path(obj).read_text(encoding="utf8"), str(obj)
+    elif isinstance(obj, str):
+        text, name = inspect.getsource(_named_object(obj)), obj
+    else:
+        text, name = inspect.getsource(obj), getattr(obj, "__qualname__", repr(obj))
+    lines = text.splitlines()
+    for marker, keep_marker in ((start_at, True), (end_before, False)):
+        if marker is None:
+            continue
+        found = [i for i, line in enumerate(lines) if marker in line]
+        if not found:
+            raise ValueError(f"show_source: no line of {name} contains {marker!r}")
+        lines = lines[found[0]:] if keep_marker else lines[:found[0]]
+    text = "\n".join(lines).rstrip() + "\n"
+    return Source(textwrap.dedent(text) if dedent else text)
+
+
+def _named_object(name):
+    """What a dotted name names: its longest importable prefix, then attributes."""
+    parts = name.split(".")
+    for split in range(len(parts), 0, -1):
+        module = ".".join(parts[:split])
+        try:
+            obj = importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if not f"{module}.".startswith(f"{error.name}."):  # its import failed
+                raise
+            continue
+        for attribute in parts[split:]:
+            obj = getattr(obj, attribute)
+        return obj
+    raise ValueError(f"show_source: no module to import in {name!r}")
