@@ -26,9 +26,6 @@ RAW_IN_JUPYTER = {
     "a (label)= target": re.compile(r"^\([\w.:-]+\)=\s*$", re.MULTILINE),
 }
 SOLUTION_HIDDEN = {"source_hidden": True, "outputs_hidden": True}
-# Chapter 8 is being edited on another branch: /work/notes/convert_literalincludes.py
-# converts it after the merge, and then this mark must go (strict: the test fails then).
-PENDING = {"book/08_applications": "its literalinclude and solutions are not converted"}
 
 
 def notebook_of(entry):
@@ -55,9 +52,7 @@ def test_the_checks_see_what_jupyter_shows_raw():
     assert problems_of(fine) == []
 
 
-@pytest.mark.parametrize("entry", [
-    pytest.param(entry, marks=pytest.mark.xfail(strict=True, reason=PENDING[entry]))
-    if entry in PENDING else entry for entry in chapters()])
+@pytest.mark.parametrize("entry", chapters())
 def test_chapter_shows_no_raw_myst_and_collapses_its_solutions(entry):
     notebook = notebook_of(entry)
     raw, open_solutions = [], []
