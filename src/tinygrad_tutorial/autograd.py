@@ -14,6 +14,8 @@ Code written for PyTorch defines its own ops in PyTorch's *ctx style* instead
 import functools
 import weakref
 
+import numpy as np
+
 from . import backend
 from .dtypes import from_numpy_dtype
 
@@ -518,21 +520,21 @@ def _accumulate_into_leaf(tensor, grad):
         tensor._grad = _tensor.Tensor(grad.copy())  # a copy: ``grad`` may also flow elsewhere
     else:
         total = tensor._grad.array + grad
-        if type(total) is not type(grad):  # NumPy makes a 0-d sum a scalar: an array again
-            total = backend.get_array_module(grad).asarray(total)
+        if isinstance(total, np.generic):  # NumPy makes a 0-d sum a scalar: an array again
+            total = np.asarray(total)
         tensor._grad.array = total
 
 
 def zero_grads(params, set_to_none=True):
     """Forget the gradients of the last ``backward()`` (they would otherwise add up): drop each
     ``.grad``, or fill it with zeros. ``Module.zero_grad`` and ``Optimizer.zero_grad`` both do this."""
-    for param in params:
-        if param.grad is None:
+    for param in params:  # (``_grad``: setting None needs none of the setter's checks)
+        if param._grad is None:
             continue
         if set_to_none:
-            param.grad = None
+            param._grad = None
         else:
-            param.grad.zero_()
+            param._grad.zero_()
 
 
 # ---------------------------------------------------------------- hooks on a tensor's gradient

@@ -34,11 +34,12 @@ def passed_through(mask, grad):
     """``grad`` where ``mask`` holds, 0 elsewhere: the backward of an op that passes
     some entries on and drops the rest (relu, clamp, max). A dropped entry gets exactly
     0, as in PyTorch, even where ``grad`` is inf (a √ at 0 further on), which a plain
-    grad · mask would turn into 0 · inf = nan. On NumPy that product is far faster than
-    ``where`` (a random mask defeats its branches), so it is kept when it has no NaN,
-    the only way it can differ (its min is NaN if any entry is: the cheapest check)."""
+    grad · mask would turn into 0 · inf = nan. On large NumPy arrays that product is far
+    faster than ``where`` (a random mask defeats its branches), so it is kept when it
+    has no NaN, the only way it can differ (its min is NaN if any entry is: the
+    cheapest check); on small ones ``where`` costs less than the product and the check."""
     xp = backend.get_array_module(grad)
-    if xp is np:
+    if xp is np and grad.size > 4096:
         product = grad * mask
         if product.size == 0 or not math.isnan(product.min()):
             return product

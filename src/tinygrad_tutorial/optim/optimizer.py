@@ -7,6 +7,8 @@ float64 scalar would promote it).
 """
 import copy
 
+import numpy as np
+
 from .. import backend
 from ..autograd import enable_grad, zero_grads
 from ..tensor import Tensor
@@ -64,19 +66,30 @@ class Optimizer:
         if group is self.param_groups[0]:
             self._check_grads()
         for param in group["params"]:
-            if param.grad is not None:
-                yield param, param.grad.array, self.state.setdefault(param, {})
+            grad = param._grad
+            if grad is not None:
+                yield param, grad.array, self.state.setdefault(param, {})
 
     def _check_grads(self):
         """A gradient that got past the ``.grad`` setter (through ``.data``, or a
-        parameter reshaped after ``backward()``) must not fail a step half-way."""
-        for g, group in enumerate(self.param_groups):
-            for i, param in enumerate(group["params"]):
-                grad = param.grad
+        parameter reshaped after ``backward()``) must not fail a step half-way. This
+        runs at every step, so the usual case (NumPy arrays of one shape) is decided by
+        two comparisons per parameter."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                grad = param._grad
                 if grad is None:
                     continue
-                if (grad.array.shape != param.array.shape
-                        or not backend.same_device(grad.array, param.array)):
+                g, p = grad.array, param.array
+                if g.shape != p.shape or not (type(g) is type(p) is np.ndarray
+                                              or backend.same_device(g, p)):
+                    self._refuse_grad_of(param)
+
+    def _refuse_grad_of(self, param):
+        for g, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                if p is param:
+                    grad = param.grad
                     raise RuntimeError(
                         f"{type(self).__name__}.step(): the gradient of parameter {i} "
                         f"of group {g} has shape {list(grad.shape)} on {grad.device}, "
