@@ -40,7 +40,7 @@ def test_leaky_relu_gain_refuses_a_slope_that_is_not_a_number(bad):
 
 
 # A (64, 32, 3, 3) convolution weight: fan_in 32·9 = 288, fan_out 64·9 = 576.
-SHAPES = [(300, 200), (64, 32, 3, 3), (20, 10, 5)]
+SHAPES = [(300, 200), (64, 32, 3, 3), (200, 10, 5)]
 KAIMING_OPTIONS = [dict(), dict(mode="fan_out"), dict(nonlinearity="relu"),
                    dict(a=0.3, mode="fan_out"), dict(nonlinearity="tanh"), dict(nonlinearity="linear")]
 
@@ -58,7 +58,8 @@ def xavier_std(shape, gain=1.0):
 
 def check_distribution(ours, theirs, std, uniform):
     """Same shape and dtype as PyTorch's, the standard deviation the formula gives (both
-    libraries' samples, each to 5%: 6,000 samples or more), and a uniform within its bound."""
+    libraries' samples, each to 5%: with 10,000 samples or more that is over 7 standard
+    errors), and a uniform within its bound."""
     assert tuple(ours.shape) == tuple(theirs.shape) and ours.dtype == tt.float32
     values, reference = host(ours), theirs.numpy()
     assert values.std() == pytest.approx(std, rel=0.05)
@@ -74,6 +75,7 @@ def check_distribution(ours, theirs, std, uniform):
 @pytest.mark.parametrize("options", KAIMING_OPTIONS)
 @pytest.mark.parametrize("kind", ["uniform", "normal"])
 def test_kaiming_matches_pytorch(shape, options, kind):
+    torch.manual_seed(0)
     ours = getattr(nn.init, f"kaiming_{kind}_")(tt.empty(*shape), **options)
     theirs = getattr(torch.nn.init, f"kaiming_{kind}_")(torch.empty(shape), **options)
     check_distribution(ours, theirs, kaiming_std(shape, **options), kind == "uniform")
@@ -83,6 +85,7 @@ def test_kaiming_matches_pytorch(shape, options, kind):
 @pytest.mark.parametrize("gain", [1.0, 5.0 / 3, math.sqrt(2.0)])
 @pytest.mark.parametrize("kind", ["uniform", "normal"])
 def test_xavier_matches_pytorch(shape, gain, kind):
+    torch.manual_seed(0)
     ours = getattr(nn.init, f"xavier_{kind}_")(tt.empty(*shape), gain=gain)
     theirs = getattr(torch.nn.init, f"xavier_{kind}_")(torch.empty(shape), gain=gain)
     check_distribution(ours, theirs, xavier_std(shape, gain), kind == "uniform")
