@@ -5,6 +5,7 @@ variance of activations (or gradients) roughly constant from layer to layer.
 Each works under ``no_grad`` and returns the tensor, as PyTorch's do.
 """
 import math
+import warnings
 
 from ..autograd import no_grad
 
@@ -38,9 +39,17 @@ def _calculate_fan_in_and_fan_out(tensor):
 
 def _fan(tensor, mode):
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
+
+
+def _is_empty(tensor):
+    """A zero-element tensor has nothing to fill (and a fan of 0 has no scale): warn as PyTorch does."""
+    if tensor.numel() == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return True
+    return False
 
 
 @no_grad()
@@ -68,6 +77,8 @@ def ones_(tensor):
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """U(-bound, bound) with bound = gain·√(3 / fan): variance gain² / fan."""
+    if _is_empty(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
@@ -90,6 +101,8 @@ def fan_in_uniform_(weight, bias=None):
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std²) with std = gain / √fan."""
+    if _is_empty(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 
