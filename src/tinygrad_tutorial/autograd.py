@@ -14,8 +14,6 @@ Code written for PyTorch defines its own ops in PyTorch's *ctx style* instead
 import functools
 import weakref
 
-import numpy as np
-
 from . import backend
 from .dtypes import from_numpy_dtype
 
@@ -520,8 +518,8 @@ def _accumulate_into_leaf(tensor, grad):
         tensor._grad = _tensor.Tensor(grad.copy())  # a copy: ``grad`` may also flow elsewhere
     else:
         total = tensor._grad.array + grad
-        if isinstance(total, np.generic):  # NumPy makes a 0-d sum a scalar: an array again
-            total = np.asarray(total)
+        if not total.ndim:  # NumPy makes a 0-d sum a scalar: an array again
+            total = backend.get_array_module(grad).asarray(total)
         tensor._grad.array = total
 
 

@@ -236,7 +236,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 class NegativeLogLikelihood(Function):
     """-Σ_c weights[n, c]·log_probs[n, c] for each row n, then reduced: with one-hot ``weights``
     (a constant) it picks -log p of each row's target class. One node instead of five.
-    Only the ``counted`` entries enter the sum: a masked class (log p = -inf) that is
+    Only the ``counted`` entries (an array, or a function that makes it) enter the sum: a
+    masked class (log p = -inf) that is
     not a target adds 0, not 0 · -inf = nan, as in PyTorch, which picks the targets."""
 
     saves_inputs = False  # only the weights, an option
@@ -244,7 +245,11 @@ class NegativeLogLikelihood(Function):
     def forward(self, log_probs, weights, counted, reduction, total):
         self.weights, self.reduction, self.total = weights, reduction, total
         xp = backend.get_array_module(log_probs)
-        losses = -xp.where(counted, log_probs * weights, 0).sum(axis=1)
+        product = log_probs * weights
+        losses = -product.sum(axis=1)
+        if xp is not np or math.isnan(losses.sum()):  # NaN: perhaps a 0 · -inf to drop
+            counted = counted() if callable(counted) else counted
+            losses = -xp.where(counted, product, 0).sum(axis=1)
         return losses if reduction == "none" else losses.sum() if reduction == "sum" else losses.sum() / total
 
     def backward(self, grad):  # each row's gradient is -weights[n]·g (divided by the total for a mean)
@@ -321,7 +326,8 @@ def _classes_last(input):
 def _target_weights(input, target, weight, ignore_index, name):
     """A constant (rows, C) array holding w[target] at each row's target class and 0 elsewhere:
     the one-hot target vectors, scaled by the class weights, zero for ignored targets;
-    and the (rows, C) bool array of where the targets are (none in an ignored row)."""
+    and a function that gives the (rows, C) bool array of where the targets are (none in
+    an ignored row), which only a loss with a NaN needs."""
     if target.is_floating_point():
         raise TypeError(f"{name}: expected class indices of an integer dtype (int64), got {target.dtype}")
     expected = (() if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:]))
@@ -348,8 +354,12 @@ def _target_weights(input, target, weight, ignore_index, name):
     rows = xp.arange(labels.shape[0])
     one_hot = xp.zeros((labels.shape[0], classes), dtype=input.array.dtype)
     one_hot[rows, labels] = values
-    targets = xp.zeros((labels.shape[0], classes), dtype=bool)
-    targets[rows, labels] = kept
+
+    def targets():  # made only when a NaN asks for it (see NegativeLogLikelihood)
+        where = xp.zeros(one_hot.shape, dtype=bool)
+        where[rows, labels] = kept
+        return where
+
     return one_hot, targets
 
 

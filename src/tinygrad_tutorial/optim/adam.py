@@ -58,13 +58,19 @@ class Adam(Optimizer):
                         grad = grad + weight_decay * p
                 _lerp_(exp_avg, grad, 1 - beta1)
                 exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
+                squared = grad * grad  # (temporaries reused in place: fewer allocations)
+                squared *= 1 - beta2
+                exp_avg_sq += squared
                 if group["amsgrad"]:
                     xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
                     exp_avg_sq = state["max_exp_avg_sq"]
                 step_size = lr / (1 - beta1 ** step)
-                denom = xp.sqrt(exp_avg_sq) / (1 - beta2 ** step) ** 0.5 + eps
-                p -= step_size * exp_avg / denom
+                denom = xp.sqrt(exp_avg_sq)
+                denom /= (1 - beta2 ** step) ** 0.5
+                denom += eps
+                update = exp_avg / denom  # step_size · (m / denom), as PyTorch's addcdiv
+                update *= step_size
+                p -= update
                 param._bump_version()  # written in place: a graph that saved the old values may not use them
         return loss
 

@@ -61,29 +61,30 @@ class Optimizer:
 
     def _params_with_grad(self, group):
         """Each parameter of ``group`` that has a gradient (None: skipped), with the
-        gradient's array and its state. The first group's call checks every gradient
-        first: a step that raises has changed nothing."""
+        gradient's array and its state. Steps visit the groups in order, and the first
+        group's call checks every group's gradients before any update (a step that
+        raises has changed nothing)."""
         if group is self.param_groups[0]:
-            self._check_grads()
+            self._groups_to_update = iter([self._checked_grads(g)
+                                           for g in self.param_groups])
+        return next(self._groups_to_update)
+
+    def _checked_grads(self, group):
+        """``group``'s (param, gradient array, state) triples, each gradient checked: one
+        that got past the ``.grad`` setter (through ``.data``, or a parameter reshaped
+        after ``backward()``) must not fail a step half-way. Two comparisons per
+        parameter decide the usual case (NumPy arrays of one shape)."""
+        found = []
         for param in group["params"]:
             grad = param._grad
-            if grad is not None:
-                yield param, grad.array, self.state.setdefault(param, {})
-
-    def _check_grads(self):
-        """A gradient that got past the ``.grad`` setter (through ``.data``, or a
-        parameter reshaped after ``backward()``) must not fail a step half-way. This
-        runs at every step, so the usual case (NumPy arrays of one shape) is decided by
-        two comparisons per parameter."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                grad = param._grad
-                if grad is None:
-                    continue
-                g, p = grad.array, param.array
-                if g.shape != p.shape or not (type(g) is type(p) is np.ndarray
-                                              or backend.same_device(g, p)):
-                    self._refuse_grad_of(param)
+            if grad is None:
+                continue
+            g, p = grad.array, param.array
+            if g.shape != p.shape or not (type(g) is type(p) is np.ndarray
+                                          or backend.same_device(g, p)):
+                self._refuse_grad_of(param)
+            found.append((param, g, self.state.setdefault(param, {})))
+        return found
 
     def _refuse_grad_of(self, param):
         for g, group in enumerate(self.param_groups):
