@@ -237,8 +237,8 @@ class NegativeLogLikelihood(Function):
     """-Σ_c weights[n, c]·log_probs[n, c] for each row n, then reduced: with one-hot ``weights``
     (a constant) it picks -log p of each row's target class. One node instead of five.
     Only the ``counted`` entries (an array, or a function that makes it) enter the sum: a
-    masked class (log p = -inf) that is
-    not a target adds 0, not 0 · -inf = nan, as in PyTorch, which picks the targets."""
+    masked class (log p = -inf) that is not a target adds 0, not 0 · -inf = nan, as in
+    PyTorch, which picks the targets."""
 
     saves_inputs = False  # only the weights, an option
 
