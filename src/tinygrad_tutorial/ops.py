@@ -43,7 +43,8 @@ def passed_through(mask, grad):
         product = grad * mask
         if product.size == 0 or not math.isnan(product.min()):
             return product
-    return xp.where(mask, grad, xp.zeros((), grad.dtype))
+    zero = 0 if xp is np else xp.zeros((), grad.dtype)  # (a Python 0 keeps the dtype)
+    return xp.where(mask, grad, zero)
 
 
 def read_for_the_others_gradient(node):
