@@ -138,15 +138,16 @@ def linear(input, weight, bias=None):
     """y = x Wᵀ + b, with W of shape (out_features, in_features)."""
     _expect_tensor(input, "linear", "input", 1)
     _expect_tensor(weight, "linear", "weight", 2)
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    x, w = input.array, weight.array  # checked on the arrays: this runs for every layer call
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         rows = input.numel() // input.shape[-1] if input.ndim and input.shape[-1] else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1] if input.ndim else 1}"
                            f" and {'x'.join(map(str, reversed(weight.shape)))})")
     for other in (weight, bias):
-        if other is not None and other.dtype != input.dtype:
+        if other is not None and other.array.dtype != x.dtype:
             raise RuntimeError(f"linear: input is {input.dtype} but a parameter is {other.dtype}; convert one "
                                f"(model.to({input.dtype}) or input.to({other.dtype}))")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+    if bias is not None and bias.array.shape != (w.shape[0],):
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match weight of shape "
                            f"{tuple(weight.shape)} (it needs one entry per output, {weight.shape[0]})")
     return Linear.apply(input, weight, bias) if bias is not None else Linear.apply(input, weight)
@@ -186,7 +187,7 @@ def _check_reduction(reduction):
 def _check_same_shape(input, target, name):
     _expect_tensor(input, name, "input", 1)
     _expect_tensor(target, name, "target", 2)
-    if tuple(input.shape) != tuple(target.shape):
+    if input.array.shape != target.array.shape:
         raise ValueError(f"{name}: target size {tuple(target.shape)} is different from input size "
                          f"{tuple(input.shape)}; they must match (a broadcast here would silently compare "
                          "every prediction with every target)")
@@ -330,14 +331,15 @@ def _target_weights(input, target, weight, ignore_index, name):
     an ignored row), which only a loss with a NaN needs."""
     if target.is_floating_point():
         raise TypeError(f"{name}: expected class indices of an integer dtype (int64), got {target.dtype}")
-    expected = (() if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:]))
-    if tuple(target.shape) != expected:
+    shape = input.array.shape  # (the checks on the arrays: this runs at every step)
+    expected = () if len(shape) == 1 else (shape[0],) + shape[2:]
+    if target.array.shape != expected:
         raise ValueError(f"{name}: input of shape {tuple(input.shape)} needs a target of shape {expected}, "
                          f"got target of shape {tuple(target.shape)}")
-    if target.device != input.device:
+    if not backend.same_device(target.array, input.array):
         raise RuntimeError(f"{name}: input is on {input.device} but target is on {target.device}")
     xp = backend.get_array_module(input.array)
-    classes = input.shape[0 if input.ndim == 1 else 1]
+    classes = shape[0 if len(shape) == 1 else 1]
     labels = target.array.reshape(-1)
     kept = labels != ignore_index
     bad = kept & ((labels < 0) | (labels >= classes))
