@@ -15,6 +15,7 @@ import pytest
 import tinygrad_tutorial
 from programs import Printed, assert_same_output, normalized
 from programs import basics, characters, classifier, cnn, generative, polynomial
+from programs import sequences
 
 real_torch = pytest.importorskip("torch", reason="PyTorch is the test oracle")
 
@@ -150,3 +151,12 @@ def test_character_model():
     assert ours[-1] == theirs[-1]  # the same greedy continuation
     for losses in (our_losses, their_losses):
         assert sum(losses[-10:]) / 10 < 0.3 * losses[0], losses
+
+
+def test_sequence_classifier():
+    ours, theirs, (our_losses, our_accuracy), (their_losses, _) = run_both(
+        sequences.sequence_classifier)
+    assert_same_output(ours, theirs, rtol=FLOAT64_RTOL)
+    for losses in (our_losses, their_losses):
+        assert losses[-1] < 0.5 * losses[0], losses
+    assert our_accuracy > 0.8
