@@ -50,8 +50,6 @@ class Adagrad(Optimizer):
                 if not state:  # a parameter group added after construction
                     self._init_state(param, state)
                 state["step"] += 1
-                if group["maximize"]:
-                    grad = -grad
                 if weight_decay != 0:
                     grad = grad + weight_decay * p
                 state["sum"] += grad * grad
@@ -99,8 +97,6 @@ class Adadelta(Optimizer):
                     state["square_avg"] = xp.zeros_like(p)
                     state["acc_delta"] = xp.zeros_like(p)
                 state["step"] += 1
-                if group["maximize"]:
-                    grad = -grad
                 if weight_decay != 0:
                     grad = grad + weight_decay * p
                 square_avg, acc_delta = state["square_avg"], state["acc_delta"]

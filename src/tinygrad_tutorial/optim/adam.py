@@ -1,7 +1,7 @@
 """Adam and AdamW: gradient descent with per-parameter step sizes from running moments."""
 from .. import backend
 from ..autograd import no_grad
-from .optimizer import Optimizer, evaluate_closure
+from .optimizer import Optimizer, decay_weight, evaluate_closure
 
 
 class Adam(Optimizer):
@@ -49,13 +49,8 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = xp.zeros_like(p)
                 state["step"] += 1
                 step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    if self.decoupled_weight_decay:
-                        p *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * p
+                grad = decay_weight(p, grad, lr, weight_decay,
+                                    self.decoupled_weight_decay)
                 _lerp_(exp_avg, grad, 1 - beta1)
                 exp_avg_sq *= beta2
                 squared = grad * grad  # (temporaries reused in place: fewer allocations)

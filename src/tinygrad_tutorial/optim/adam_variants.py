@@ -4,23 +4,13 @@ from .. import backend
 from ..autograd import no_grad
 from .adam import _lerp_
 from .hyperparameters import check_betas, check_non_negative
-from .optimizer import Optimizer, evaluate_closure
+from .optimizer import Optimizer, decay_weight, evaluate_closure
 
 
 def _check_adam_options(lr, betas, eps, weight_decay):
     check_non_negative(("learning rate", lr), ("epsilon value", eps))
     check_betas(betas)
     check_non_negative(("weight_decay value", weight_decay))
-
-
-def _decay_weight(p, grad, lr, weight_decay, decoupled):
-    """L2 penalty added to the gradient, or (decoupled, as AdamW) p shrunk directly."""
-    if weight_decay == 0:
-        return grad
-    if decoupled:
-        p *= 1 - lr * weight_decay
-        return grad
-    return grad + weight_decay * p
 
 
 class Adamax(Optimizer):
@@ -54,9 +44,7 @@ class Adamax(Optimizer):
                     state["exp_avg"] = xp.zeros_like(p)
                     state["exp_inf"] = xp.zeros_like(p)
                 state["step"] += 1
-                if group["maximize"]:
-                    grad = -grad
-                grad = _decay_weight(p, grad, lr, weight_decay, decoupled=False)
+                grad = decay_weight(p, grad, lr, weight_decay, decoupled=False)
                 _lerp_(state["exp_avg"], grad, 1 - beta1)
                 exp_inf = state["exp_inf"]
                 exp_inf *= beta2
@@ -108,9 +96,7 @@ class NAdam(Optimizer):
                     state["exp_avg_sq"] = xp.zeros_like(p)
                 state["step"] += 1
                 step = state["step"]
-                if group["maximize"]:
-                    grad = -grad
-                grad = _decay_weight(p, grad, lr, weight_decay,
+                grad = decay_weight(p, grad, lr, weight_decay,
                                      group["decoupled_weight_decay"])
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
@@ -163,9 +149,7 @@ class RAdam(Optimizer):
                     state["exp_avg_sq"] = xp.zeros_like(p)
                 state["step"] += 1
                 step = state["step"]
-                if group["maximize"]:
-                    grad = -grad
-                grad = _decay_weight(p, grad, lr, weight_decay,
+                grad = decay_weight(p, grad, lr, weight_decay,
                                      group["decoupled_weight_decay"])
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 _lerp_(exp_avg, grad, 1 - beta1)

@@ -61,7 +61,7 @@ class Optimizer:
 
     def _params_with_grad(self, group):
         """Each parameter of ``group`` that has a gradient (None: skipped), with the
-        gradient's array and its state. Steps visit the groups in order, and the first
+        gradient's array (negated when the group has ``maximize``) and its state. Steps visit the groups in order, and the first
         group's call checks every group's gradients before any update (a step that
         raises has changed nothing)."""
         if group is self.param_groups[0]:
@@ -74,7 +74,7 @@ class Optimizer:
         that got past the ``.grad`` setter (through ``.data``, or a parameter reshaped
         after ``backward()``) must not fail a step half-way. Two comparisons per
         parameter decide the usual case (NumPy arrays of one shape)."""
-        found = []
+        found, ascend = [], group.get("maximize")  # ascend: every optimizer steps on -g
         for param in group["params"]:
             grad = param._grad
             if grad is None:
@@ -83,6 +83,8 @@ class Optimizer:
             if g.shape != p.shape or not (type(g) is type(p) is np.ndarray
                                           or backend.same_device(g, p)):
                 self._refuse_grad_of(param)
+            if ascend:
+                g = -g
             found.append((param, g, self.state.setdefault(param, {})))
         return found
 
@@ -157,3 +159,14 @@ def _array_like(value, param):
         return copy.deepcopy(value)
     array = backend.to_device(value, param.device).copy()
     return array.astype(param.array.dtype) if array.dtype.kind == "f" else array
+
+
+def decay_weight(p, grad, lr, weight_decay, decoupled):
+    """Weight decay: an L2 penalty added to the gradient, or (decoupled, as AdamW) p
+    shrunk directly by lr·weight_decay; the gradient to step on is returned."""
+    if weight_decay == 0:
+        return grad
+    if decoupled:
+        p *= 1 - lr * weight_decay
+        return grad
+    return grad + weight_decay * p

@@ -44,8 +44,6 @@ class RMSprop(Optimizer):
                     if group["centered"]:
                         state["grad_avg"] = xp.zeros_like(p)
                 state["step"] += 1
-                if group["maximize"]:
-                    grad = -grad
                 if weight_decay != 0:
                     grad = grad + weight_decay * p
                 square_avg = state["square_avg"]

@@ -34,8 +34,6 @@ class SGD(Optimizer):
             weight_decay = float(group["weight_decay"])
             for param, grad, state in self._params_with_grad(group):
                 p = param.array
-                if group["maximize"]:
-                    grad = -grad
                 if weight_decay != 0:
                     grad = grad + weight_decay * p
                 if momentum != 0:
