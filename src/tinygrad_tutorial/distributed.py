@@ -109,8 +109,9 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Every process's ``tensor`` becomes the combination (the sum by default) of
     all processes' tensors."""
     comm = _communicator(group)
-    result = np.empty_like(_host_copy(tensor))
-    comm.Allreduce(_host_copy(tensor), result, op=_mpi_op(op))
+    send = _host_copy(tensor)
+    result = np.empty_like(send)
+    comm.Allreduce(send, result, op=_mpi_op(op))
     if op is ReduceOp.AVG:
         result /= comm.Get_size()
     _write(tensor, result)
@@ -120,8 +121,9 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
 def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
     """Like :func:`all_reduce`, but only process ``dst`` receives the result."""
     comm = _communicator(group)
-    result = np.empty_like(_host_copy(tensor))
-    comm.Reduce(_host_copy(tensor), result, op=_mpi_op(op), root=dst)
+    send = _host_copy(tensor)
+    result = np.empty_like(send)
+    comm.Reduce(send, result, op=_mpi_op(op), root=dst)
     if comm.Get_rank() == dst:
         if op is ReduceOp.AVG:
             result /= comm.Get_size()
