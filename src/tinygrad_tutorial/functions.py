@@ -1,6 +1,6 @@
 """PyTorch's top-level functions (``torch.exp(x)``, ``torch.sum(x, dim=1)``, ...),
 each a thin wrapper around the Tensor method of the same name."""
-# sum, max, all... below are PyTorch's; Python's are reached through this
+# sum, max, all... below are PyTorch's; Python's are reached through _builtins
 import builtins as _builtins
 from string import ascii_letters as _LETTERS
 
@@ -183,7 +183,7 @@ def _einsum_subscripts(equation, ndims):
         raise RuntimeError(f"einsum(): the equation names {len(inputs)} operands but "
                            f"{len(ndims)} were given")
     spare = [c for c in _LETTERS if c not in equation]
-    # the dims each "..." stands for
+    # the dimensions each "..." stands for
     covered = [n - len(s) + 3 if "..." in s else 0 for s, n in zip(inputs, ndims)]
     # one letter per broadcast dimension, aligned on the right
     batch = "".join(spare[:_builtins.max(covered)])
@@ -196,8 +196,8 @@ def _einsum_subscripts(equation, ndims):
     # implicit output: "..." first, then the letters used once, in alphabetical order
     if not arrow:
         letters = "".join(inputs)
-        output = batch + "".join(sorted(c for c in set(letters)
-                                        if letters.count(c) == 1 and c not in batch))
+        once = [c for c in set(letters) if letters.count(c) == 1 and c not in batch]
+        output = batch + "".join(sorted(once))
     output = output.replace("...", batch)
     unknown = set(output) - set("".join(inputs))
     if unknown or len(set(output)) != len(output):
