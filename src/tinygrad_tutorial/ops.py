@@ -596,28 +596,63 @@ class Flip(Function):
     def backward(self, grad):  # reversing twice gives back the order: the gradient is reversed too
         return backend.get_array_module(grad).flip(grad, self.axes)
 
+    def tensor_backward(self, grad):
+        return Flip.apply(grad, axes=self.axes)
+
 
 class GetItem(View):
     def forward(self, a, index, advanced):  # a[index]
-        self.shape, self.dtype, self.advanced = a.shape, a.dtype, advanced
-        # Beside index arrays, NumPy counts an integer as one more of them; PyTorch
-        # picks with the integers first: x[0, :, idx] of a (2, 3, 4) x is (2, 3) in
-        # NumPy, (3, 2) in PyTorch
-        self.picked, self.index = _integers_first(index) if advanced else (None, index)
-        out = a[index] if self.picked is None else a[self.picked][self.index]
-        if isinstance(out, np.generic):  # NumPy gives one element as a copied scalar; "..." gives a 0-d view
-            out = a[index + (Ellipsis,)]
-        return out
+        self.shape, self.index, self.advanced = a.shape, index, advanced
+        return _picked(a, index, advanced)
 
     def backward(self, grad):  # the gradient lands where the elements came from
-        xp = backend.get_array_module(grad)
-        full = xp.zeros(self.shape, self.dtype)
-        picked = full if self.picked is None else full[self.picked]  # a view of full
-        if self.advanced:  # an index may repeat: its gradients must add up, not overwrite
-            backend.scatter_add(picked, self.index, grad)
-        else:
-            picked[self.index] = grad
-        return full
+        return _put_in_zeros(grad, self.shape, self.index, self.advanced)
+
+    def tensor_backward(self, grad):
+        return ScatterBack.apply(grad, shape=self.shape, index=self.index,
+                                 advanced=self.advanced)
+
+
+class ScatterBack(Function):
+    """GetItem's backward as an op, so that it can be differentiated in turn: the
+    gradient put where the elements came from, in zeros of the input's shape. It is
+    linear, and its own backward is the GetItem again."""
+
+    saves_inputs = False
+
+    def forward(self, grad, shape, index, advanced):
+        self.index, self.advanced = index, advanced
+        return _put_in_zeros(grad, shape, index, advanced)
+
+    def backward(self, grad):
+        return _picked(grad, self.index, self.advanced)
+
+    def tensor_backward(self, grad):
+        return GetItem.apply(grad, index=self.index, advanced=self.advanced)
+
+
+def _picked(a, index, advanced):
+    """``a[index]``, laid out as PyTorch lays it out."""
+    # Beside index arrays, NumPy counts an integer as one more of them; PyTorch
+    # picks with the integers first: x[0, :, idx] of a (2, 3, 4) x is (2, 3) in
+    # NumPy, (3, 2) in PyTorch
+    view, rest = in_torch_layout(a, index) if advanced else (a, index)
+    out = view[rest]
+    if isinstance(out, np.generic):  # NumPy gives one element as a copied scalar;
+        out = a[index + (Ellipsis,)]  # "..." gives a 0-d view
+    return out
+
+
+def _put_in_zeros(grad, shape, index, advanced):
+    """Zeros of ``shape`` with ``grad`` put at ``index`` (where ``_picked`` took it
+    from). An advanced index may repeat: its gradients must add up, not overwrite."""
+    full = backend.get_array_module(grad).zeros(shape, grad.dtype)
+    if advanced:
+        view, rest = in_torch_layout(full, index)  # a view of full
+        backend.scatter_add(view, rest, grad)
+    else:
+        full[index] = grad
+    return full
 
 
 def in_torch_layout(array, index):
@@ -677,6 +712,10 @@ class Cat(Function):
             pieces.append(grad[tuple(slices)])
         return tuple(pieces)
 
+    def tensor_backward(self, grad):
+        sizes = [stop - start for start, stop in zip(self.bounds, self.bounds[1:])]
+        return grad.split(sizes, self.axis)
+
 
 # ---------------------------------------------------------------- matrix product and softmax
 class MatMul(Function):
@@ -704,32 +743,68 @@ class MatMul(Function):
         grad_b = unbroadcast(xp.swapaxes(a2, -1, -2) @ grad, b2.shape)
         return grad_a.reshape(a.shape), grad_b.reshape(b.shape)
 
+    def tensor_backward(self, grad):
+        a, b = self.inputs
+        if a.ndim == 1 and b.ndim == 1:
+            return grad * b, grad * a
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        if a.ndim == 1:
+            grad = grad.unsqueeze(-2)
+        if b.ndim == 1:
+            grad = grad.unsqueeze(-1)
+        grad_a = (grad @ b2.mT).sum_to_size(a2.shape).reshape(a.shape)
+        grad_b = (a2.mT @ grad).sum_to_size(b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
 
 class Einsum(Function):
-    def forward(self, *arrays, subscripts, output):  # explicit subscripts, e.g. ("ij", "jk") and output "ik"
+    # explicit subscripts, e.g. ("ij", "jk") and output "ik"
+    def forward(self, *arrays, subscripts, output):
         self.arrays, self.subscripts, self.output = arrays, subscripts, output
-        return backend.get_array_module(arrays[0]).einsum(",".join(subscripts) + "->" + output, *arrays)
+        return _einsum(subscripts, output, arrays)
 
-    def backward(self, grad):  # an operand's gradient: the einsum of all the others and grad, into its subscripts
-        return tuple(self.gradient_of(k, grad) if needed else None for k, needed in enumerate(self.needs_input_grad))
+    def backward(self, grad):  # operand k's gradient: an einsum of grad and the others
+        return tuple(_einsum(*self.gradient_of(k, grad, self.arrays)) if needed else None
+                     for k, needed in enumerate(self.needs_input_grad))
 
-    def gradient_of(self, k, grad):
-        xp = backend.get_array_module(grad)
-        terms = [(s, a) for j, (s, a) in enumerate(zip(self.subscripts, self.arrays)) if j != k]
+    def tensor_backward(self, grad):
+        return tuple(_recorded_einsum(*self.gradient_of(k, grad, self.inputs))
+                     if needed else None for k, needed in enumerate(self.needs_input_grad))
+
+    def gradient_of(self, k, grad, operands):
+        """The einsum that gives operand k's gradient, ``(subscripts, output,
+        operands)``: grad, the other operands (arrays, or tensors in the graph), and
+        the constants it needs (of the same kind)."""
+        xp, dtype = backend.get_array_module(self.arrays[0]), self.arrays[0].dtype
+        constant = _tensor.Tensor if isinstance(grad, _tensor.Tensor) else xp.asarray
+        terms = [(s, x) for j, (s, x) in enumerate(zip(self.subscripts, operands))
+                 if j != k]
         terms.append((self.output, grad))
         elsewhere = "".join(s for s, _ in terms)
-        fresh = iter(sorted(set(string.ascii_letters) - set(elsewhere) - set(self.subscripts[k])))
+        fresh = iter(sorted(set(string.ascii_letters) - set(elsewhere)
+                            - set(self.subscripts[k])))
         target = ""
         for letter, size in zip(self.subscripts[k], self.arrays[k].shape):
-            if letter in target:  # "ii": a diagonal. A fresh letter, tied to the first by an identity matrix
-                tied = next(fresh)
-                terms.append((letter + tied, xp.eye(size, dtype=grad.dtype)))
+            if letter in target:  # "ii": a diagonal. A fresh letter, tied to the first
+                tied = next(fresh)  # by an identity matrix
+                terms.append((letter + tied, constant(xp.eye(size, dtype=dtype))))
                 letter = tied
-            elif letter not in elsewhere:  # "ij->i": j summed in this operand only, the gradient is flat along it
-                terms.append((letter, xp.ones(size, grad.dtype)))
+            elif letter not in elsewhere:  # "ij->i": j summed in this operand only,
+                # the gradient is flat along it
+                terms.append((letter, constant(xp.ones(size, dtype))))
             target += letter
-        subscripts, arrays = zip(*terms)
-        return xp.einsum(",".join(subscripts) + "->" + target, *arrays)
+        subscripts, operands = zip(*terms)
+        return subscripts, target, operands
+
+
+def _einsum(subscripts, output, arrays):
+    return backend.get_array_module(arrays[0]).einsum(
+        ",".join(subscripts) + "->" + output, *arrays)
+
+
+def _recorded_einsum(subscripts, output, tensors):
+    return Einsum.apply(*tensors, subscripts=subscripts, output=output)
 
 
 class Softmax(Function):
@@ -780,4 +855,6 @@ class LogSumExp(Function):
         return grad * xp.exp(self.a - self.out)
 
 
-from . import inplace as _inplace  # noqa: E402  (last: inplace.py imports this module)
+# last: tensor.py and inplace.py import this module
+from . import inplace as _inplace  # noqa: E402
+from . import tensor as _tensor  # noqa: E402
