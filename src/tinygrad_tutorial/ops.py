@@ -535,9 +535,10 @@ class CumSum(Function):
 
 # ---------------------------------------------------------------- movement
 class View(Function):
-    """An op whose output may reuse its input's memory (NumPy returns a view when it can, a copy when
-    it must). A view shares the input's version counter, as PyTorch's views do: an in-place write
-    through either tensor is then seen by the nodes that saved the other."""
+    """An op whose output may reuse its input's memory (NumPy returns a view when it
+    can, a copy when it must). A view shares the input's version counter, as PyTorch's
+    views do: an in-place write through either tensor is then seen by the nodes that
+    saved the other."""
 
     saves_inputs = False
 
@@ -589,11 +590,13 @@ class Expand(View):
 class Flip(Function):
     saves_inputs = False
 
-    def forward(self, a, axes):  # a reversed along ``axes``: a copy, as PyTorch's flip (NumPy's is a view)
+    # a reversed along ``axes``: a copy, as PyTorch's flip (NumPy's is a view)
+    def forward(self, a, axes):
         self.axes = axes
         return backend.get_array_module(a).flip(a, axes).copy()
 
-    def backward(self, grad):  # reversing twice gives back the order: the gradient is reversed too
+    # reversing twice gives back the order: the gradient is reversed too
+    def backward(self, grad):
         return backend.get_array_module(grad).flip(grad, self.axes)
 
     def tensor_backward(self, grad):
@@ -717,7 +720,7 @@ class Cat(Function):
         return grad.split(sizes, self.axis)
 
 
-# ---------------------------------------------------------------- matrix product and softmax
+# ------------------------------------------------------- matrix product and softmax
 class MatMul(Function):
     read_inputs = read_for_the_others_gradient
 
@@ -729,8 +732,10 @@ class MatMul(Function):
         a, b = self.a, self.b
         if a.ndim == 1 and b.ndim == 1:  # dot product
             return grad * b, grad * a
-        if a.ndim == 2 and b.ndim == 2:  # plain matrices (every Linear layer): nothing to reshape or sum
-            needs_a, needs_b = self.needs_input_grad  # the input data needs no gradient: skip its product
+        # plain matrices (every Linear layer): nothing to reshape or sum, and the input
+        # data needs no gradient: skip its product
+        if a.ndim == 2 and b.ndim == 2:
+            needs_a, needs_b = self.needs_input_grad
             return (grad @ b.T if needs_a else None), (a.T @ grad if needs_b else None)
         xp = backend.get_array_module(grad)
         a2 = a[None, :] if a.ndim == 1 else a  # a vector is a 1×k matrix on the left...
@@ -739,7 +744,8 @@ class MatMul(Function):
             grad = xp.expand_dims(grad, -2)
         if b.ndim == 1:
             grad = xp.expand_dims(grad, -1)
-        grad_a = unbroadcast(grad @ xp.swapaxes(b2, -1, -2), a2.shape)  # batch dims were broadcast: sum them
+        # batch dims were broadcast: sum them
+        grad_a = unbroadcast(grad @ xp.swapaxes(b2, -1, -2), a2.shape)
         grad_b = unbroadcast(xp.swapaxes(a2, -1, -2) @ grad, b2.shape)
         return grad_a.reshape(a.shape), grad_b.reshape(b.shape)
 
@@ -765,12 +771,14 @@ class Einsum(Function):
         return _einsum(subscripts, output, arrays)
 
     def backward(self, grad):  # operand k's gradient: an einsum of grad and the others
-        return tuple(_einsum(*self.gradient_of(k, grad, self.arrays)) if needed else None
+        return tuple(_einsum(*self.gradient_of(k, grad, self.arrays))
+                     if needed else None
                      for k, needed in enumerate(self.needs_input_grad))
 
     def tensor_backward(self, grad):
         return tuple(_recorded_einsum(*self.gradient_of(k, grad, self.inputs))
-                     if needed else None for k, needed in enumerate(self.needs_input_grad))
+                     if needed else None
+                     for k, needed in enumerate(self.needs_input_grad))
 
     def gradient_of(self, k, grad, operands):
         """The einsum that gives operand k's gradient, ``(subscripts, output,
@@ -810,7 +818,7 @@ def _recorded_einsum(subscripts, output, tensors):
 class Softmax(Function):
     saves_inputs, saves_output = False, True
 
-    def forward(self, a, axis):  # e^a / Σ e^a, shifted by max(a) so e^1000 never happens
+    def forward(self, a, axis):  # e^a / Σ e^a, shifted by max(a): e^1000 never happens
         xp = backend.get_array_module(a)
         e = xp.exp(a - a.max(axis=axis, keepdims=True))
         self.out, self.axis = e / e.sum(axis=axis, keepdims=True), axis
@@ -824,7 +832,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     saves_inputs, saves_output = False, True
 
-    def forward(self, a, axis):  # a - log Σ e^a, with the log-sum-exp computed from a - max(a)
+    # a - log Σ e^a, with the log-sum-exp computed from a - max(a)
+    def forward(self, a, axis):
         xp = backend.get_array_module(a)
         shifted = a - a.max(axis=axis, keepdims=True)
         self.out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
