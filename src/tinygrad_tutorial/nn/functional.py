@@ -133,6 +133,14 @@ class Linear(Function):
         grad_bias = (rows.sum(axis=0),) if len(self.inputs) == 3 else ()
         return (grad_x, grad_weight) + grad_bias
 
+    def tensor_backward(self, grad):
+        x, weight = self.inputs[:2]
+        rows = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad @ weight if x.requires_grad else None
+        grad_weight = rows.mT @ x.reshape(-1, x.shape[-1]) if weight.requires_grad else None
+        grad_bias = (rows.sum(0),) if len(self.inputs) == 3 else ()
+        return (grad_x, grad_weight) + grad_bias
+
 
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b, with W of shape (out_features, in_features)."""
@@ -211,6 +219,12 @@ class MeanSquaredError(Function):
         grad_input = (grad * scale) * self.diff
         return grad_input, -grad_input
 
+    def tensor_backward(self, grad):
+        x, y = self.inputs
+        scale = 2.0 / x.numel() if self.reduction == "mean" else 2.0
+        grad_input = (grad * scale) * (x - y)
+        return grad_input, -grad_input
+
 
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: mean((input - target)²)."""
@@ -259,6 +273,13 @@ class NegativeLogLikelihood(Function):
         elif self.reduction == "mean":
             grad = grad / self.total
         return -self.weights * grad
+
+    def tensor_backward(self, grad):
+        if self.reduction == "none":
+            grad = grad.unsqueeze(1)
+        elif self.reduction == "mean":
+            grad = grad / Tensor(self.total)
+        return -Tensor(self.weights) * grad
 
 
 def _weighted_sum(rows, weights, counted, target_shape, reduction, total=None):
@@ -381,6 +402,13 @@ class BinaryCrossEntropy(Function):
         x, y = self.x, self.y
         grad_x = grad * (x - y) / xp.maximum(x * (1 - x), 1e-12)
         return grad_x, grad * (self.log_1mx - self.log_x)
+
+    def tensor_backward(self, grad):
+        x, y = self.inputs
+        grad_x = grad * (x - y) / (x * (1 - x)).clamp(min=1e-12)
+        with np.errstate(divide="ignore"):  # as in forward
+            log_x, log_1mx = x.log().clamp(min=-100), (1 - x).log().clamp(min=-100)
+        return grad_x, grad * (log_1mx - log_x)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
