@@ -17,34 +17,73 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class Im2Col(Function):
-    """(N, C, H, W) -> (N, C·kh·kw, L): column ``l`` holds the window at output position ``l``
-    (PyTorch's ``F.unfold`` layout). Rows run over channels, then kernel rows, then kernel columns."""
+    """(N, C, H, W) -> (N, C·kh·kw, L): column ``l`` holds the window at output position
+    ``l`` (PyTorch's ``F.unfold`` layout). Rows run over channels, then kernel rows, then
+    kernel columns."""
 
     saves_inputs = False  # only shapes
 
     def forward(self, x, kernel_size, stride, padding, dilation, fill=0):
-        xp = backend.get_array_module(x)
-        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
-        n, c, h, w = x.shape
-        oh, ow = _output_size((h, w), kernel_size, stride, padding, dilation)
-        self.x_shape, self.window = x.shape, (kernel_size, stride, padding, dilation, (oh, ow))
-        x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-        cols = xp.empty((n, c, kh, kw, oh, ow), x.dtype)
-        for i in range(kh):  # one strided slice per kernel offset: the pixels that meet weight (i, j)
-            for j in range(kw):
-                cols[:, :, i, j] = x[:, :, i * dh:i * dh + sh * oh:sh, j * dw:j * dw + sw * ow:sw]
-        return cols.reshape(n, c * kh * kw, oh * ow)
+        self.x_shape, self.window = x.shape, (kernel_size, stride, padding, dilation)
+        return im2col(x, *self.window, fill)
 
-    def backward(self, grad):  # col2im: every copy of a pixel sends its gradient back; overlaps add up
-        xp = backend.get_array_module(grad)
-        (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = self.window
-        n, c, h, w = self.x_shape
-        cols = grad.reshape(n, c, kh, kw, oh, ow)
-        padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), grad.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                padded[:, :, i * dh:i * dh + sh * oh:sh, j * dw:j * dw + sw * ow:sw] += cols[:, :, i, j]
-        return padded[:, :, ph:ph + h, pw:pw + w]
+    # col2im: every copy of a pixel sends its gradient back; overlaps add up
+    def backward(self, grad):
+        return col2im(grad, self.x_shape, *self.window)
+
+    def tensor_backward(self, grad):
+        return Col2Im.apply(grad, x_shape=self.x_shape, window=self.window)
+
+
+class Col2Im(Function):
+    """Im2Col's backward as an op, so that it can be differentiated in turn: each column
+    added back onto the pixels its window covers. It is linear, and its own backward is
+    Im2Col again (the padding Im2Col filled in is a constant: 0 here)."""
+
+    saves_inputs = False
+
+    def forward(self, cols, x_shape, window):
+        self.window = window
+        return col2im(cols, x_shape, *window)
+
+    def backward(self, grad):
+        return im2col(grad, *self.window)
+
+    def tensor_backward(self, grad):
+        kernel_size, stride, padding, dilation = self.window
+        return Im2Col.apply(grad, kernel_size=kernel_size, stride=stride, padding=padding,
+                            dilation=dilation)
+
+
+def im2col(x, kernel_size, stride, padding, dilation, fill=0):
+    """Every window of the (N, C, H, W) array ``x``, padded with ``fill``, as a column."""
+    xp = backend.get_array_module(x)
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    n, c, h, w = x.shape
+    oh, ow = _output_size((h, w), kernel_size, stride, padding, dilation)
+    x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    cols = xp.empty((n, c, kh, kw, oh, ow), x.dtype)
+    for i in range(kh):  # one strided slice per kernel offset: the pixels that meet
+        for j in range(kw):  # weight (i, j)
+            cols[:, :, i, j] = x[:, :, i * dh:i * dh + sh * oh:sh,
+                                 j * dw:j * dw + sw * ow:sw]
+    return cols.reshape(n, c * kh * kw, oh * ow)
+
+
+def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
+    """The columns of ``im2col`` added back into an array of ``x_shape``, each onto the
+    pixels of its window."""
+    xp = backend.get_array_module(cols)
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    n, c, h, w = x_shape
+    oh, ow = _output_size((h, w), kernel_size, stride, padding, dilation)
+    cols = cols.reshape(n, c, kh, kw, oh, ow)
+    padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            padded[:, :, i * dh:i * dh + sh * oh:sh,
+                   j * dw:j * dw + sw * ow:sw] += cols[:, :, i, j]
+    return padded[:, :, ph:ph + h, pw:pw + w]
 
 
 def _output_size(size, kernel_size, stride, padding, dilation):
