@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function, no_grad
+from ..ops import ScatterBack
 from ..tensor import Tensor, empty
 from . import init
 from .module import Module, Parameter
@@ -36,6 +37,14 @@ class EmbeddingLookup(Function):
         if self.padding_idx is not None:
             grad_weight[self.padding_idx] = 0
         return grad_weight, None
+
+    def tensor_backward(self, grad):  # the same scatter-add, of the rows that learn
+        indices = self.indices
+        if self.padding_idx is not None:
+            learns = indices != self.padding_idx
+            grad, indices = grad[learns], indices[learns]
+        return ScatterBack.apply(grad, shape=self.weight_shape, index=(indices,),
+                                 advanced=True), None
 
 
 def embedding(input, weight, padding_idx=None):
