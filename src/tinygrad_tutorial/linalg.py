@@ -93,6 +93,10 @@ class Inv(Function):
         inverse_t = self.out.swapaxes(-1, -2)
         return -inverse_t @ grad @ inverse_t
 
+    def tensor_backward(self, grad):
+        inverse_t = Inv.apply(self.inputs[0]).mT
+        return -inverse_t @ grad @ inverse_t
+
 
 class Solve(Function):
     saves_output = True
@@ -104,6 +108,11 @@ class Solve(Function):
     def backward(self, grad):  # X = A⁻¹B: dL/dB = A⁻ᵀG (one more solve), dL/dA = -dL/dB Xᵀ (from inv's rule)
         grad_b = backend.get_array_module(grad).linalg.solve(self.a.swapaxes(-1, -2), grad)
         return -grad_b @ self.x.swapaxes(-1, -2), grad_b
+
+    def tensor_backward(self, grad):
+        a, b = self.inputs
+        grad_b = Solve.apply(a.mT, grad)
+        return -grad_b @ Solve.apply(a, b).mT, grad_b
 
 
 class Det(Function):
@@ -117,6 +126,10 @@ class Det(Function):
     def backward(self, grad):  # d det A = det A · tr(A⁻¹ dA), so dL/dA = g · det A · A⁻ᵀ (for an invertible A)
         inverse_t = backend.get_array_module(grad).linalg.inv(self.a).swapaxes(-1, -2)
         return (grad * self.out)[..., None, None] * inverse_t
+
+    def tensor_backward(self, grad):
+        a = self.inputs[0]
+        return (grad * Det.apply(a))[..., None, None] * Inv.apply(a).mT
 
 
 def inv(A):
