@@ -42,8 +42,10 @@ def check_saved_versions(node):
     ``Tensor._version``); the node noted the versions it saw. A mismatch means the saved
     values are no longer the ones the output was computed from, as in PyTorch.
     """
-    if node.saves_inputs and [x._version_counter[0] for x in node.inputs] != node.input_versions:
-        for i in node.read_inputs():  # something was written: was it an input backward reads?
+    versions = node.saves_inputs and [x._version_counter[0] for x in node.inputs]
+    if versions and versions != node.input_versions:
+        # something was written: was it an input backward reads?
+        for i in node.read_inputs():
             x, expected = node.inputs[i], node.input_versions[i]
             if x._version_counter[0] != expected:
                 raise _modified_in_place(x.array, "", x._version_counter[0], expected)
@@ -294,7 +296,8 @@ class SetItem(Function):
 
     def tensor_backward(self, grad):
         written = ops.GetItem.apply(grad, index=self.index, advanced=self.advanced)
-        return _zeroed(grad, type(self), self.index), written.sum_to_size(self.value_shape)
+        return (_zeroed(grad, type(self), self.index),
+                written.sum_to_size(self.value_shape))
 
     def place(self, array):
         """``(view, where)``: ``view[where]`` are the elements the index selects."""

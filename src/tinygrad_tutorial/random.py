@@ -54,15 +54,20 @@ def _rng(generator):
 
 
 def normal_array(shape, mean=0.0, std=1.0, generator=None, dtype=dt.float32):
-    values = _rng(generator).standard_normal(tuple(shape), dtype=np.float64 if dtype == dt.float64 else np.float32)
+    values = _rng(generator).standard_normal(tuple(shape), dtype=_drawn_dtype(dtype))
     values = values * std + mean if (mean, std) != (0.0, 1.0) else values
     return values.astype(dtype.numpy, copy=False)  # float16: drawn in float32
 
 
 def uniform_array(shape, low=0.0, high=1.0, generator=None, dtype=dt.float32):
-    values = _rng(generator).random(tuple(shape), dtype=np.float64 if dtype == dt.float64 else np.float32)
+    values = _rng(generator).random(tuple(shape), dtype=_drawn_dtype(dtype))
     values = values * (high - low) + low if (low, high) != (0.0, 1.0) else values
     return values.astype(dtype.numpy, copy=False)
+
+
+def _drawn_dtype(dtype):
+    """What NumPy draws in for ``dtype``: float64, or float32 (which half converts)."""
+    return np.float64 if dtype == dt.float64 else np.float32
 
 
 def _check_floating(dtype, name, error=NotImplementedError):
