@@ -832,8 +832,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     saves_inputs, saves_output = False, True
 
-    # a - log Σ e^a, with the log-sum-exp computed from a - max(a)
-    def forward(self, a, axis):
+    def forward(self, a, axis):  # a - log Σ e^a, the log-sum-exp taken of a - max(a)
         xp = backend.get_array_module(a)
         shifted = a - a.max(axis=axis, keepdims=True)
         self.out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
@@ -864,6 +863,5 @@ class LogSumExp(Function):
         return grad * xp.exp(self.a - self.out)
 
 
-# last: tensor.py and inplace.py import this module
-from . import inplace as _inplace  # noqa: E402
-from . import tensor as _tensor  # noqa: E402
+from . import inplace as _inplace  # noqa: E402  (last: inplace.py imports this module)
+from . import tensor as _tensor  # noqa: E402  (tensor.py imports this module)
