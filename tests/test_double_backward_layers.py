@@ -393,6 +393,18 @@ def test_recorded_first_gradients_equal_the_plain_ones(case, device):
         np.testing.assert_array_equal(numpy(g), numpy(expected))
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_writing_into_an_input_that_a_backward_reads_raises_as_in_torch(device,
+                                                                        create_graph):
+    for m, on in ((tt, device), (torch, "cpu")):
+        w = m.tensor([1.0, 2.0], device=on, requires_grad=True)
+        h = w * 2
+        loss = F(m).mse_loss(h, m.zeros(2, device=on))
+        h.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            m.autograd.grad(loss, w, create_graph=create_graph)
+
+
 # ---------------------------------------------------------------- modules
 def to_torch(module):
     return {k: torch.tensor(numpy(v)) for k, v in module.state_dict().items()}

@@ -225,9 +225,8 @@ def _check_same_shape(input, target, name):
 class MeanSquaredError(Function):
     """One node for the seed's loss instead of four (subtract, square, sum, divide); the
     tests check it against ``((input - target) ** 2).mean()`` built from the
-    primitives."""
-
-    saves_inputs = False  # only a copy, the difference
+    primitives. Its backward reads a copy, the difference, and its recorded backward
+    the inputs: those are checked for writes (as PyTorch's, which saves both)."""
 
     def forward(self, input, target, reduction):  # (x - y)², then summed or averaged
         self.diff, self.reduction = input - target, reduction
