@@ -66,7 +66,8 @@ def uniform_array(shape, low=0.0, high=1.0, generator=None, dtype=dt.float32):
 
 
 def _drawn_dtype(dtype):
-    """What NumPy draws in for ``dtype``: float64, or float32 (which half converts)."""
+    """The dtype NumPy draws ``dtype``'s values in: float64 for float64, else float32
+    (float16 values are drawn in float32, then converted)."""
     return np.float64 if dtype == dt.float64 else np.float32
 
 
