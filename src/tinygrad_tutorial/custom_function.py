@@ -23,7 +23,7 @@ import warnings
 import weakref
 
 from . import autograd
-from .autograd import Function, _modified_in_place, no_grad
+from .autograd import Function, _modified_in_place, no_grad, set_grad_enabled
 from .ops import unbroadcast
 from .tensor import Tensor, broadcast_shape, zeros
 
@@ -112,12 +112,12 @@ class CustomFunctionNode(Function):
     own ``backward`` on tensors, then checks that it returned one gradient per argument, each of its shape."""
 
     saves_inputs = False  # the saved tensors are checked when backward reads ctx.saved_tensors, as in PyTorch
-    gathers_output_grads = True  # one gradient per output, even when there is only one
+    outputs_several = True  # one gradient per output, even when there is only one
 
     def __init__(self, function, ctx, args, outputs):
         self.function, self.ctx = function, ctx
         self.inputs = tuple(a for a in args if isinstance(a, Tensor))
-        self.rebase_count = autograd._rebase_count  # see Function.rebase_count
+        self.rebase_count = autograd._inplace.rebases  # see inplace.note_versions
         self.argument_is_tensor = [isinstance(a, Tensor) for a in args]
         self.outputs = [weakref.ref(out) if isinstance(out, Tensor) else None for out in outputs]
         # what a missing output gradient is made of: zeros of the output's shape (None for a non-tensor)
@@ -143,21 +143,30 @@ class CustomFunctionNode(Function):
         self.function = function
 
     def output_index(self, tensor):
-        return next(i for i, ref in enumerate(self.outputs) if ref is not None and ref() is tensor)
+        return next(i for i, ref in enumerate(self.outputs)
+                    if ref is not None and ref() is tensor)
 
-    def add_output_grad(self, grads, output, grad):
-        slots = grads.setdefault(self, [None] * len(self.outputs))
-        i = self.output_index(output)
-        slots[i] = grad if slots[i] is None else slots[i] + grad
+    def in_output_slot(self, output, grad):
+        """``grad``, the gradient of one of the outputs, in that output's slot."""
+        slots = OutputGrads([None] * len(self.outputs))
+        slots[self.output_index(output)] = grad
+        return slots
 
-    def run_output_hooks(self, grads):
-        return [self.output_hooks[i](g) if g is not None and i in self.output_hooks else g
-                for i, g in enumerate(grads)]
+    def each_output_grad(self, grads, hooks):
+        """Each output's gradient after its own hooks (``hooks``: index -> hooks)."""
+        return OutputGrads([hooks[i](g) if g is not None and i in hooks else g
+                            for i, g in enumerate(grads)])
 
-    def backward(self, grads):
-        """The Function's own ``backward`` on tensors, and its answer checked: one gradient per argument."""
+    def tensor_backward(self, grads):
+        """With ``create_graph``: the Function's ``backward`` runs recorded (its ops on
+        tensors are in the graph), so its gradients can be differentiated again."""
+        return self.backward(grads, recorded=True)
+
+    def backward(self, grads, recorded=False):
+        """The Function's own ``backward`` on tensors, and its answer checked: one
+        gradient per argument (arrays, or with ``recorded`` tensors)."""
         grad_outputs = [self._grad_output(spec, g) for spec, g in zip(self.output_specs, grads)]
-        with no_grad():
+        with set_grad_enabled(recorded):
             returned = self.function.backward(self.ctx, *grad_outputs)
         returned = returned if isinstance(returned, tuple) else (returned,)
         expected = len(self.argument_is_tensor)
@@ -175,7 +184,8 @@ class CustomFunctionNode(Function):
                                        f"Tensor")
                 continue
             x = next(inputs)
-            input_grads.append(self._checked_grad(position, x, grad) if grad is not None else None)
+            grad = self._checked_grad(position, x, grad, recorded) if grad is not None else None
+            input_grads.append(grad)
         return tuple(input_grads)
 
     def _grad_output(self, spec, grad):
@@ -184,10 +194,11 @@ class CustomFunctionNode(Function):
             return None
         if grad is None:
             return zeros(spec[0], dtype=spec[1], device=spec[2]) if self.ctx.materialize_grads else None
-        return Tensor(grad)
+        return grad if isinstance(grad, Tensor) else Tensor(grad)
 
-    def _checked_grad(self, position, x, grad):
-        """The array of a returned gradient, summed down to the input's shape if it was broadcast."""
+    def _checked_grad(self, position, x, grad, recorded):
+        """A returned gradient, summed down to the input's shape if it was broadcast:
+        its array, or the tensor itself when ``recorded``."""
         if not isinstance(grad, Tensor):
             raise RuntimeError(f"function {self.name()} returned {type(grad).__name__} as the gradient at index "
                                f"{position}: expected Tensor or None")
@@ -204,5 +215,14 @@ class CustomFunctionNode(Function):
             if not expandable:
                 raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index {position} - got "
                                    f"{list(grad.shape)} but expected shape compatible with {list(x.shape)}")
-            return unbroadcast(grad.array, x.array.shape)
-        return grad.array
+            return grad.sum_to_size(x.shape) if recorded else unbroadcast(grad.array, x.array.shape)
+        return grad if recorded else grad.array
+
+
+class OutputGrads(list):
+    """The gradients of a custom Function's outputs, one slot each (None: none yet);
+    two such lists add up slot by slot, as the backward pass sums them."""
+
+    def __add__(self, other):
+        return OutputGrads([b if a is None else a if b is None else a + b
+                            for a, b in zip(self, other)])

@@ -126,11 +126,20 @@ def trace(fn, example_inputs, check_inputs=()):
     if autograd._tracer is not None:
         raise RuntimeError("trace() was called while another trace is recording; nested tracing is not supported")
     recorder = _Recorder(example_inputs)
+    untraced_apply = autograd.Function.__dict__["apply"]
     autograd._tracer = recorder
+
+    def traced_apply(cls, *inputs, **options):  # every op, as it runs, is recorded
+        out = untraced_apply.__func__(cls, *inputs, **options)
+        recorder.record(cls, inputs, options, out)
+        return out
+
+    autograd.Function.apply = classmethod(traced_apply)
     try:
         with autograd.no_grad():  # the example run only needs to be recorded, not differentiated
             result = fn(*example_inputs)
     finally:
+        autograd.Function.apply = untraced_apply
         autograd._tracer = None
     returns_tuple = isinstance(result, (tuple, list))
     results = tuple(result) if returns_tuple else (result,)

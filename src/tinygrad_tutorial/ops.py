@@ -53,6 +53,13 @@ def read_for_the_others_gradient(node):
     return (0,) * needs_b + (1,) * needs_a
 
 
+def _kept_dims_shape(shape, axis):
+    """``shape`` with the reduced axes (an int, a tuple, None for all) kept as 1s."""
+    axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    axes = {a % len(shape) for a in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
 # ---------------------------------------------------------------- elementwise binary
 class Add(Function):
     saves_inputs = False  # backward needs only the shapes
@@ -64,6 +71,9 @@ class Add(Function):
     def backward(self, grad):  # d/da = 1, d/db = 1
         return unbroadcast(grad, self.shapes[0]), unbroadcast(grad, self.shapes[1])
 
+    def tensor_backward(self, grad):
+        return grad.sum_to_size(self.shapes[0]), grad.sum_to_size(self.shapes[1])
+
 
 class Sub(Function):
     saves_inputs = False
@@ -74,6 +84,9 @@ class Sub(Function):
 
     def backward(self, grad):  # d/da = 1, d/db = -1
         return unbroadcast(grad, self.shapes[0]), unbroadcast(-grad, self.shapes[1])
+
+    def tensor_backward(self, grad):
+        return grad.sum_to_size(self.shapes[0]), (-grad).sum_to_size(self.shapes[1])
 
 
 class Mul(Function):
@@ -87,6 +100,10 @@ class Mul(Function):
         needs_a, needs_b = self.needs_input_grad  # x * 2 needs no gradient for the 2
         return (unbroadcast(grad * self.b, self.a.shape) if needs_a else None,
                 unbroadcast(grad * self.a, self.b.shape) if needs_b else None)
+
+    def tensor_backward(self, grad):
+        a, b = self.inputs
+        return (grad * b).sum_to_size(a.shape), (grad * a).sum_to_size(b.shape)
 
 
 class Div(Function):
@@ -201,6 +218,9 @@ class Neg(Function):
     def backward(self, grad):
         return -grad
 
+    def tensor_backward(self, grad):
+        return -grad
+
 
 class Exp(Function):
     saves_inputs, saves_output = False, True
@@ -212,6 +232,9 @@ class Exp(Function):
     def backward(self, grad):  # d/da e^a = e^a
         return grad * self.out
 
+    def tensor_backward(self, grad):  # e^a again, from the input: in the graph
+        return grad * self.inputs[0].exp()
+
 
 class Log(Function):
     def forward(self, a):  # ln a
@@ -220,6 +243,9 @@ class Log(Function):
 
     def backward(self, grad):  # d/da ln a = 1/a
         return grad / self.a
+
+    def tensor_backward(self, grad):
+        return grad / self.inputs[0]
 
 
 class Sqrt(Function):
@@ -424,6 +450,9 @@ class Sum(Function):
             grad = xp.expand_dims(grad, self.axis)
         return xp.broadcast_to(grad, self.shape)
 
+    def tensor_backward(self, grad):
+        return grad.reshape(_kept_dims_shape(self.shape, self.axis)).expand(self.shape)
+
 
 class Max(Function):
     saves_inputs = False  # only where the maxima were (a copy), so writing into the input later is harmless
@@ -511,7 +540,11 @@ class View(Function):
     through either tensor is then seen by the nodes that saved the other."""
 
     saves_inputs = False
-    output_may_be_view = True  # Function.apply checks, and shares the counter when it is one
+
+    def output(self, inputs, options):
+        out = super().output(inputs, options)
+        _inplace.note_view(self, inputs[0], out)
+        return out
 
 
 class Reshape(View):
@@ -520,6 +553,9 @@ class Reshape(View):
         return a.reshape(shape)
 
     def backward(self, grad):
+        return grad.reshape(self.shape)
+
+    def tensor_backward(self, grad):
         return grad.reshape(self.shape)
 
 
@@ -534,6 +570,9 @@ class Permute(View):
             inverse[d] = i
         return grad.transpose(inverse)
 
+    def tensor_backward(self, grad):
+        return grad.permute(*[self.dims.index(i) for i in range(len(self.dims))])
+
 
 class Expand(View):
     def forward(self, a, shape):  # broadcast to ``shape`` without copying
@@ -542,6 +581,9 @@ class Expand(View):
 
     def backward(self, grad):
         return unbroadcast(grad, self.shape)
+
+    def tensor_backward(self, grad):
+        return grad.sum_to_size(self.shape)
 
 
 class Flip(Function):
@@ -736,3 +778,6 @@ class LogSumExp(Function):
         if not self.keepdim and self.axis is not None:
             grad = xp.expand_dims(grad, self.axis)
         return grad * xp.exp(self.a - self.out)
+
+
+from . import inplace as _inplace  # noqa: E402  (last: inplace.py imports this module)

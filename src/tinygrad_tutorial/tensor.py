@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from . import autograd, backend, inplace, ops
+from . import autograd, backend, hooks, inplace, ops
 from . import dtypes as dt
 from .printing import format_tensor
 
@@ -31,8 +31,9 @@ class Size(tuple):
 class Tensor:
     # _view_of: the node whose output this tensor is, when that is a view of another
     # tensor (set by Function.apply; else unset): writing through it changes both
+    # _grad_accumulator: a leaf's AccumulateGrad node, once needed (autograd.node_of)
     __slots__ = ("array", "_requires_grad", "_grad", "grad_fn", "_version_counter",
-                 "_view_of", "__weakref__")
+                 "_view_of", "_grad_accumulator", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * tensor`` calls Tensor.__rmul__
 
     def __init__(self, array=(), *sizes, requires_grad=False):
@@ -150,14 +151,14 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
-            autograd.retain_grad(self)
+            hooks.retain_grad(self)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` with this tensor's gradient during ``backward()``, once it is complete; a tensor
         the hook returns replaces the gradient. ``handle.remove()`` on the returned handle unregisters it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        return autograd.register_hook(self, hook)
+        return hooks.register_hook(self, hook)
 
     @property
     def _version(self):
@@ -693,6 +694,19 @@ class Tensor:
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = _accumulator(self, dtype)
         return ops.Sum.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
+
+    def sum_to_size(self, *size):
+        """Summed down to ``size``, which the tensor's shape broadcasts from: the sum
+        over every dimension broadcasting added or stretched (the backward of
+        broadcasting, in tensor ops)."""
+        shape = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else size
+        extra = self.ndim - len(shape)
+        if extra < 0 or any(n != 1 and n != m for n, m in zip(shape, self.shape[extra:])):
+            raise RuntimeError(f"size {list(shape)} is not expandable to size "
+                               f"{list(self.shape)}")
+        out = self.sum(dim=tuple(range(extra))) if extra else self
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and out.shape[i] != 1)
+        return out.sum(dim=stretched, keepdim=True) if stretched else out
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         if dim is not None and not isinstance(dim, int):  # sum takes several dims, prod one (as PyTorch)

@@ -15,7 +15,7 @@ import textwrap
 from collections import Counter
 from pathlib import Path
 
-from .autograd import topological_order
+from .autograd import AccumulateGrad, topological_order
 
 COLORS = {"param": "#cfe2f3", "constant": "#eeeeee", "tensor": "#ffffff", "output": "#d9ead3", "op": "#fff2cc"}
 
@@ -44,6 +44,8 @@ def graph_of(tensor, params=None):
         return vertices, edges
     produced = {id(tensor.grad_fn): tensor}  # a node knows its inputs, not its output: find it from consumers
     for node in topological_order(tensor.grad_fn):  # consumers come before the ops that feed them
+        if isinstance(node, AccumulateGrad):  # a leaf's node: the leaf is drawn instead
+            continue
         op = vertex(node, node.name() + (" (freed)" if node.freed else ""), "op")
         edges.append((op, ids[id(produced[id(node)])]))
         for x in node.inputs:
