@@ -12,7 +12,8 @@ import jupytext
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="PyTorch is the test oracle; install torch to run the parity tests")
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is the test oracle; install torch to run the parity tests")
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 
@@ -41,11 +42,11 @@ def array_engine():
 def torch_gradients(function, arrays):
     leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
     function(*leaves).backward()
-    return [np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy()  # unused: 0
-            for leaf in leaves]
+    return [np.zeros(leaf.shape) if leaf.grad is None  # an input the function ignores
+            else leaf.grad.numpy() for leaf in leaves]
 
 
-# ---------------------------------------------------------------- chapter 3: Value
+# ------------------------------------------------------- chapter 3: Value
 def product_and_exponential(a, b, c):
     return a * b + b.exp()  # b read twice, a leaf
 
@@ -87,7 +88,7 @@ def test_the_scalar_engines_order_puts_consumers_first(scalar_engine):
     assert [value.op for value in order] == ["+", "*", "*", "", ""] and x in order
 
 
-# ---------------------------------------------------------------- chapter 4: Tensor, Function
+# ------------------------------------------------------- chapter 4: Tensor, Function
 def layers(x, w, b, scale):
     for _ in range(3):
         hidden = (x @ w + b).exp() * scale  # a broadcast bias, a 0-d scale
@@ -124,7 +125,8 @@ def test_the_array_engine_goes_deeper_than_recursion(array_engine):
 
     x = array_engine["Tensor"](np.ones(2), requires_grad=True)
     array_engine["backward"](chain(x))
-    np.testing.assert_allclose(x.grad, torch_gradients(chain, [np.ones(2)])[0], rtol=1e-12)
+    expected = torch_gradients(chain, [np.ones(2)])[0]
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-12)
 
 
 def test_the_array_engine_accumulates_and_frees_like_torch(array_engine):

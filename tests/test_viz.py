@@ -96,9 +96,11 @@ def test_draw_diagram_draws_any_graph_and_bends_an_edge_past_a_layer():
     # u feeds a product twice and, past it, an addition (chapter 3's u * u + u)
     vertices = {"u": ("u = 6", "tensor"), "mul": ("*", "op"), "p": ("36", "tensor"),
                 "add": ("+", "op"), "y": ("42", "output")}
-    edges = [("u", "mul"), ("u", "mul"), ("mul", "p"), ("p", "add"), ("u", "add"), ("add", "y")]
+    edges = [("u", "mul"), ("u", "mul"), ("mul", "p"), ("p", "add"), ("u", "add"),
+             ("add", "y")]
     ax = draw_diagram(vertices, edges).axes[0]
-    assert sorted(t.get_text() for t in ax.texts) == sorted(label for label, _ in vertices.values())
+    labels = sorted(label for label, _ in vertices.values())
+    assert sorted(t.get_text() for t in ax.texts) == labels
     arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
     bends = sorted(float(a.get_connectionstyle().rad) for a in arrows)
     assert len(arrows) == 6 and bends == [-0.25, 0.0, 0.0, 0.0, 0.25, 0.3]

@@ -126,8 +126,9 @@ def draw_graph(tensor, params=None, ax=None):
 
 
 def draw_diagram(vertices, edges, ax=None):
-    """Draw any graph given as :func:`graph_of` describes one (``{id: (label, kind)}`` and
-    ``[(from_id, to_id)]``), as :func:`draw_graph` draws a tensor's; return the Figure."""
+    """Draw any graph given as :func:`graph_of` describes one (``{id: (label,
+    kind)}`` and ``[(from_id, to_id)]``), as :func:`draw_graph` draws a tensor's;
+    return the Figure."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
 
@@ -153,7 +154,7 @@ def draw_diagram(vertices, edges, ax=None):
         for i in range(count):  # x * x uses x twice: one arc per use
             bend = 0.0 if count == 1 else 0.5 * (i - (count - 1) / 2)
             if count == 1 and positions[a][1] - positions[b][1] > 1.5:
-                bend = 0.3  # an edge that skips a layer: around the boxes between, not through
+                bend = 0.3  # an edge past a layer goes around its boxes, not through
             ax.add_patch(FancyArrowPatch(positions[a], positions[b], arrowstyle="-|>", mutation_scale=12,
                                          connectionstyle=f"arc3,rad={bend}", color="#555555", linewidth=1,
                                          shrinkA=1, shrinkB=1, zorder=4,
