@@ -136,7 +136,8 @@ class Function:
         gradient per input (None for an input that gets none)."""
         if self.freed:
             raise RuntimeError(_FREED)
-        _inplace.check_saved_versions(self)
+        if self.saves_inputs or self.saves_output:  # still as forward left them?
+            _inplace.check_saved_versions(self)
         grads = self.tensor_backward(grad) if create_graph else self.backward(grad)
         return grads if type(grads) is tuple else (grads,)
 
@@ -277,10 +278,12 @@ def accumulate_grad(tensor, grad):
 
 # ---------------------------------------------------------------- the backward pass
 def topological_order(*roots):
-    """Every node reachable from the ``roots``, each after all the nodes that consume
+    """The op nodes reachable from the ``roots``, each after all the nodes that consume
     its output. An explicit stack instead of recursion, so a chain of 100,000 ops is
     fine."""
-    order, visited, stack = [], set(), [(root, False) for root in roots]
+    order, visited = [], set()
+    stack = [(root, False) for root in roots]
+    rebased = _inplace.rebases  # (in-place writes in a graph may move inputs: ch. 14)
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
@@ -288,9 +291,10 @@ def topological_order(*roots):
         elif node not in visited:  # (pushed twice, by two consumers: expanded once)
             visited.add(node)  # marked when expanded, so it lands after every consumer
             stack.append((node, True))
-            for x in _inplace.inputs_as_recorded(node):
-                if x._requires_grad and node_of(x) not in visited:
-                    stack.append((node_of(x), False))
+            for x in _inplace.inputs_as_recorded(node) if rebased else node.inputs:
+                producer = x.grad_fn
+                if producer is not None and producer not in visited:
+                    stack.append((producer, False))
     order.reverse()  # post-order reversed: consumers before producers
     return order
 
@@ -298,12 +302,13 @@ def topological_order(*roots):
 def backpropagate(grads, retain_graph=False, create_graph=False, keep=None):
     """The backward pass from ``grads``, {node: the gradient of its output}.
 
-    Each node, consumers first, turns the gradient of its output (complete, since all
-    its consumers ran) into one gradient per input, added into what has reached the
-    input's node. Unless ``retain_graph``, it then lets go of what it saved. ``keep``
-    may cut the order down to the part a call needs (``grad``'s inputs).
+    Each op node, consumers first, turns the gradient of its output (complete, since
+    all its consumers ran) into one gradient per input, added into what has reached the
+    input's node; unless ``retain_graph``, it then lets go of what it saved. What is
+    left at the end is the leaves' gradients, for their AccumulateGrad nodes. ``keep``
+    may cut the nodes down to the part a call needs (``grad``'s inputs).
     """
-    order = topological_order(*grads)
+    order = topological_order(*[node for node in grads if isinstance(node, Function)])
     for node in order if keep is None else keep(order):
         grad = grads.pop(node, None)
         if grad is not None:  # (None: no consumer passed a gradient to it)
@@ -312,6 +317,9 @@ def backpropagate(grads, retain_graph=False, create_graph=False, keep=None):
                     add_gradient(grads, x, g)
         if not retain_graph:
             node.release()
+    leaves = list(grads)
+    for node in leaves if keep is None else keep(leaves):
+        node.backward_step(grads[node], create_graph)
 
 
 def add_gradient(grads, x, g):
@@ -319,7 +327,7 @@ def add_gradient(grads, x, g):
     node = node_of(x)
     if node.outputs_several:  # one of a custom Function's outputs: into its slot
         g = node.in_output_slot(x, g)
-    elif g.dtype != x.array.dtype:  # a float32 input of a float64 result
+    elif g.dtype is not x.array.dtype and g.dtype != x.array.dtype:  # (float32 x, float64 g)
         g = _in_dtype(g, x.array.dtype)
     grads[node] = grads[node] + g if node in grads else g
 
@@ -410,9 +418,11 @@ def _as_tuple(values, what, none_allowed=False):
 def _seeds(tensors, gradients, create_graph):
     """Where a backward pass starts, {node: gradient}: each tensor's gradient (1 where
     none is given, for scalars only) at its node; tensors with ``create_graph``."""
+    grads = {}
     if isinstance(tensors, _tensor.Tensor) and (
             gradients is None or isinstance(gradients, _tensor.Tensor)):
-        pairs = [(tensors, gradients)]  # loss.backward(), the usual call
+        add_gradient(grads, tensors, _seed(0, tensors, gradients, create_graph))
+        return grads  # loss.backward(), the usual call, spared the sequences
     else:
         tensors = _as_tuple(tensors, "outputs")
         gradients = ((None,) * len(tensors) if gradients is None
@@ -421,7 +431,6 @@ def _seeds(tensors, gradients, create_graph):
             raise RuntimeError(f"got {len(tensors)} tensors and {len(gradients)} "
                                f"gradients")
         pairs = list(zip(tensors, gradients))
-    grads = {}
     for i, (tensor, gradient) in enumerate(pairs):
         add_gradient(grads, tensor, _seed(i, tensor, gradient, create_graph))
     return grads
@@ -450,8 +459,9 @@ def _seed(i, tensor, gradient, create_graph):
         backend.check_same_device((array, gradient.array), "backward")
     if create_graph:
         return gradient
-    return (gradient.array if gradient.array.dtype == array.dtype
-            else gradient.array.astype(array.dtype))
+    if gradient.array.dtype is array.dtype or gradient.array.dtype == array.dtype:
+        return gradient.array
+    return gradient.array.astype(array.dtype)
 
 
 def zero_grads(params, set_to_none=True):
