@@ -35,12 +35,12 @@ class _GradMode:
     mode = True
 
     def __new__(cls, *args):
-        if len(args) == 1 and callable(args[0]):  # used bare, as ``@no_grad``: decorate at once
+        if len(args) == 1 and callable(args[0]):  # bare, as ``@no_grad``: decorate now
             return cls()(args[0])
         return super().__new__(cls)
 
     def __init__(self):
-        self._previous = []  # a stack, so the same object can be entered again (recursion)
+        self._previous = []  # a stack: the same object may be entered again (recursion)
 
     def __enter__(self):
         global _grad_enabled
@@ -61,7 +61,8 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """``with no_grad():`` nothing inside is recorded, so nothing can be differentiated."""
+    """``with no_grad():`` nothing inside is recorded, so nothing can be
+    differentiated."""
 
     mode = False
 
@@ -73,8 +74,9 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
-    """``set_grad_enabled(False)`` switches recording off at once; as a context manager it
-    switches back on exit; as a decorator it switches only while the function runs."""
+    """``set_grad_enabled(False)`` switches recording off at once; as a context manager
+    it switches back on exit; as a decorator it switches only while the function
+    runs."""
 
     def __init__(self, mode):
         global _grad_enabled
@@ -91,7 +93,7 @@ class set_grad_enabled(_GradMode):
 
     def __call__(self, function):
         global _grad_enabled
-        _grad_enabled = self._before  # decorating switches nothing: each call of ``function`` does
+        _grad_enabled = self._before  # decorating switches nothing; each call does
         return (enable_grad() if self.mode else no_grad())(function)
 
 
@@ -152,8 +154,9 @@ class Function:
         the gradients returned are tensors, recorded like any result, so they can be
         differentiated again. The inputs are ``self.inputs``."""
         raise NotImplementedError(
-            f"{self.name()} has no backward written in tensor ops, so create_graph=True "
-            f"cannot record its gradient (differentiate twice through it)")
+            f"{self.name()} has no backward written in tensor ops, so "
+            f"create_graph=True cannot record its gradient (differentiate twice "
+            f"through it)")
 
     def release(self):
         """Drop what the node saved, so its arrays can be freed."""
@@ -327,8 +330,8 @@ def add_gradient(grads, x, g):
     node = node_of(x)
     if node.outputs_several:  # one of a custom Function's outputs: into its slot
         g = node.in_output_slot(x, g)
-    elif g.dtype is not x.array.dtype and g.dtype != x.array.dtype:  # (float32 x, float64 g)
-        g = _in_dtype(g, x.array.dtype)
+    elif g.dtype is not x.array.dtype and g.dtype != x.array.dtype:
+        g = _in_dtype(g, x.array.dtype)  # (a float32 x, a float64 result)
     grads[node] = grads[node] + g if node in grads else g
 
 
@@ -410,7 +413,8 @@ def _as_tuple(values, what, none_allowed=False):
     values = tuple(values) if isinstance(values, (tuple, list)) else (values,)
     for v in values:
         if not (isinstance(v, _tensor.Tensor) or none_allowed and v is None):
-            expected = "can be either Tensors or None" if none_allowed else "must be Tensors"
+            expected = ("can be either Tensors or None" if none_allowed
+                        else "must be Tensors")
             raise TypeError(f"{what} {expected}, but got {type(v).__name__}")
     return values
 
@@ -446,16 +450,16 @@ def _seed(i, tensor, gradient, create_graph):
     if gradient is None:
         if array.size != 1:
             raise RuntimeError(
-                f"grad can be implicitly created only for scalar outputs, but output {i} "
-                f"has shape {array.shape}; pass a gradient of that shape (gradient= to "
-                f"backward(), grad_outputs= to autograd.grad())")
+                f"grad can be implicitly created only for scalar outputs, but output "
+                f"{i} has shape {array.shape}; pass a gradient of that shape "
+                f"(gradient= to backward(), grad_outputs= to autograd.grad())")
         ones = backend.get_array_module(array).ones_like(array)
         return _tensor.Tensor(ones) if create_graph else ones
     if gradient.array.shape != array.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                            f"{gradient.array.shape} and output[{i}] has a shape of "
                            f"{array.shape}")
-    if type(gradient.array) is not type(array):  # NumPy for a CuPy output, or the reverse
+    if type(gradient.array) is not type(array):  # NumPy for a CuPy output, or back
         backend.check_same_device((array, gradient.array), "backward")
     if create_graph:
         return gradient
