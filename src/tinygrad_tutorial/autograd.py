@@ -35,12 +35,12 @@ class _GradMode:
     mode = True
 
     def __new__(cls, *args):
-        if len(args) == 1 and callable(args[0]):  # used bare, as ``@no_grad``: decorate at once
+        if len(args) == 1 and callable(args[0]):  # bare, as ``@no_grad``: decorate now
             return cls()(args[0])
         return super().__new__(cls)
 
     def __init__(self):
-        self._previous = []  # a stack, so the same object can be entered again (recursion)
+        self._previous = []  # a stack: the same object may be entered again (recursion)
 
     def __enter__(self):
         global _grad_enabled
@@ -61,7 +61,8 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """``with no_grad():`` nothing inside is recorded, so nothing can be differentiated."""
+    """``with no_grad():`` nothing inside is recorded, so nothing can be
+    differentiated."""
 
     mode = False
 
@@ -73,8 +74,9 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
-    """``set_grad_enabled(False)`` switches recording off at once; as a context manager it
-    switches back on exit; as a decorator it switches only while the function runs."""
+    """``set_grad_enabled(False)`` switches recording off at once; as a context manager
+    it switches back on exit; as a decorator it switches only while the function
+    runs."""
 
     def __init__(self, mode):
         global _grad_enabled
@@ -91,7 +93,7 @@ class set_grad_enabled(_GradMode):
 
     def __call__(self, function):
         global _grad_enabled
-        _grad_enabled = self._before  # decorating switches nothing: each call of ``function`` does
+        _grad_enabled = self._before  # decorating switches nothing; each call does
         return (enable_grad() if self.mode else no_grad())(function)
 
 
@@ -136,7 +138,8 @@ class Function:
         gradient per input (None for an input that gets none)."""
         if self.freed:
             raise RuntimeError(_FREED)
-        _inplace.check_saved_versions(self)
+        if self.saves_inputs or self.saves_output:  # still as forward left them?
+            _inplace.check_saved_versions(self)
         grads = self.tensor_backward(grad) if create_graph else self.backward(grad)
         return grads if type(grads) is tuple else (grads,)
 
@@ -151,8 +154,9 @@ class Function:
         the gradients returned are tensors, recorded like any result, so they can be
         differentiated again. The inputs are ``self.inputs``."""
         raise NotImplementedError(
-            f"{self.name()} has no backward written in tensor ops, so create_graph=True "
-            f"cannot record its gradient (differentiate twice through it)")
+            f"{self.name()} has no backward written in tensor ops, so "
+            f"create_graph=True cannot record its gradient (differentiate twice "
+            f"through it)")
 
     def release(self):
         """Drop what the node saved, so its arrays can be freed."""
@@ -277,10 +281,12 @@ def accumulate_grad(tensor, grad):
 
 # ---------------------------------------------------------------- the backward pass
 def topological_order(*roots):
-    """Every node reachable from the ``roots``, each after all the nodes that consume
+    """The op nodes reachable from the ``roots``, each after all the nodes that consume
     its output. An explicit stack instead of recursion, so a chain of 100,000 ops is
     fine."""
-    order, visited, stack = [], set(), [(root, False) for root in roots]
+    order, visited = [], set()
+    stack = [(root, False) for root in roots]
+    rebased = _inplace.rebases  # (in-place writes in a graph may move inputs: ch. 14)
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
@@ -288,9 +294,10 @@ def topological_order(*roots):
         elif node not in visited:  # (pushed twice, by two consumers: expanded once)
             visited.add(node)  # marked when expanded, so it lands after every consumer
             stack.append((node, True))
-            for x in _inplace.inputs_as_recorded(node):
-                if x._requires_grad and node_of(x) not in visited:
-                    stack.append((node_of(x), False))
+            for x in _inplace.inputs_as_recorded(node) if rebased else node.inputs:
+                producer = x.grad_fn
+                if producer is not None and producer not in visited:
+                    stack.append((producer, False))
     order.reverse()  # post-order reversed: consumers before producers
     return order
 
@@ -298,12 +305,13 @@ def topological_order(*roots):
 def backpropagate(grads, retain_graph=False, create_graph=False, keep=None):
     """The backward pass from ``grads``, {node: the gradient of its output}.
 
-    Each node, consumers first, turns the gradient of its output (complete, since all
-    its consumers ran) into one gradient per input, added into what has reached the
-    input's node. Unless ``retain_graph``, it then lets go of what it saved. ``keep``
-    may cut the order down to the part a call needs (``grad``'s inputs).
+    Each op node, consumers first, turns the gradient of its output (complete, since
+    all its consumers ran) into one gradient per input, added into what has reached the
+    input's node; unless ``retain_graph``, it then lets go of what it saved. What is
+    left at the end is the leaves' gradients, for their AccumulateGrad nodes. ``keep``
+    may cut the nodes down to the part a call needs (``grad``'s inputs).
     """
-    order = topological_order(*grads)
+    order = topological_order(*[node for node in grads if isinstance(node, Function)])
     for node in order if keep is None else keep(order):
         grad = grads.pop(node, None)
         if grad is not None:  # (None: no consumer passed a gradient to it)
@@ -312,6 +320,9 @@ def backpropagate(grads, retain_graph=False, create_graph=False, keep=None):
                     add_gradient(grads, x, g)
         if not retain_graph:
             node.release()
+    leaves = list(grads)
+    for node in leaves if keep is None else keep(leaves):
+        node.backward_step(grads[node], create_graph)
 
 
 def add_gradient(grads, x, g):
@@ -319,8 +330,8 @@ def add_gradient(grads, x, g):
     node = node_of(x)
     if node.outputs_several:  # one of a custom Function's outputs: into its slot
         g = node.in_output_slot(x, g)
-    elif g.dtype != x.array.dtype:  # a float32 input of a float64 result
-        g = _in_dtype(g, x.array.dtype)
+    elif g.dtype is not x.array.dtype and g.dtype != x.array.dtype:
+        g = _in_dtype(g, x.array.dtype)  # (a float32 x, a float64 result)
     grads[node] = grads[node] + g if node in grads else g
 
 
@@ -402,7 +413,8 @@ def _as_tuple(values, what, none_allowed=False):
     values = tuple(values) if isinstance(values, (tuple, list)) else (values,)
     for v in values:
         if not (isinstance(v, _tensor.Tensor) or none_allowed and v is None):
-            expected = "can be either Tensors or None" if none_allowed else "must be Tensors"
+            expected = ("can be either Tensors or None" if none_allowed
+                        else "must be Tensors")
             raise TypeError(f"{what} {expected}, but got {type(v).__name__}")
     return values
 
@@ -410,9 +422,11 @@ def _as_tuple(values, what, none_allowed=False):
 def _seeds(tensors, gradients, create_graph):
     """Where a backward pass starts, {node: gradient}: each tensor's gradient (1 where
     none is given, for scalars only) at its node; tensors with ``create_graph``."""
+    grads = {}
     if isinstance(tensors, _tensor.Tensor) and (
             gradients is None or isinstance(gradients, _tensor.Tensor)):
-        pairs = [(tensors, gradients)]  # loss.backward(), the usual call
+        add_gradient(grads, tensors, _seed(0, tensors, gradients, create_graph))
+        return grads  # loss.backward(), the usual call, spared the sequences
     else:
         tensors = _as_tuple(tensors, "outputs")
         gradients = ((None,) * len(tensors) if gradients is None
@@ -421,7 +435,6 @@ def _seeds(tensors, gradients, create_graph):
             raise RuntimeError(f"got {len(tensors)} tensors and {len(gradients)} "
                                f"gradients")
         pairs = list(zip(tensors, gradients))
-    grads = {}
     for i, (tensor, gradient) in enumerate(pairs):
         add_gradient(grads, tensor, _seed(i, tensor, gradient, create_graph))
     return grads
@@ -437,21 +450,22 @@ def _seed(i, tensor, gradient, create_graph):
     if gradient is None:
         if array.size != 1:
             raise RuntimeError(
-                f"grad can be implicitly created only for scalar outputs, but output {i} "
-                f"has shape {array.shape}; pass a gradient of that shape (gradient= to "
-                f"backward(), grad_outputs= to autograd.grad())")
+                f"grad can be implicitly created only for scalar outputs, but output "
+                f"{i} has shape {array.shape}; pass a gradient of that shape "
+                f"(gradient= to backward(), grad_outputs= to autograd.grad())")
         ones = backend.get_array_module(array).ones_like(array)
         return _tensor.Tensor(ones) if create_graph else ones
     if gradient.array.shape != array.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                            f"{gradient.array.shape} and output[{i}] has a shape of "
                            f"{array.shape}")
-    if type(gradient.array) is not type(array):  # NumPy for a CuPy output, or the reverse
+    if type(gradient.array) is not type(array):  # NumPy for a CuPy output, or back
         backend.check_same_device((array, gradient.array), "backward")
     if create_graph:
         return gradient
-    return (gradient.array if gradient.array.dtype == array.dtype
-            else gradient.array.astype(array.dtype))
+    if gradient.array.dtype is array.dtype or gradient.array.dtype == array.dtype:
+        return gradient.array
+    return gradient.array.astype(array.dtype)
 
 
 def zero_grads(params, set_to_none=True):

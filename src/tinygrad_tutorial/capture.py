@@ -25,8 +25,9 @@ def backpropagate_to(inputs, grads, deliver, retain_graph, create_graph):
             if node not in runs:  # its backward does not run: it keeps what it saved
                 node.release = _keep
         with autograd.set_grad_enabled(create_graph):
-            autograd.backpropagate(grads, retain_graph, create_graph, keep=lambda order: [
-                node for node in order if node in runs or node in targets])
+            autograd.backpropagate(
+                grads, retain_graph, create_graph,
+                keep=lambda nodes: [n for n in nodes if n in runs or n in targets])
     finally:
         for node, step in reversed(wrapped):  # as they were (a freed node: cleared)
             if node.freed:
@@ -46,7 +47,7 @@ def _nodes_leading_to(order, targets):
     """The nodes of ``order`` whose backward must run for a gradient to reach a target
     node: those with an input whose node is a target or runs itself."""
     runs = set()
-    for node in reversed(order):  # producers first: whether its inputs' nodes run is known
+    for node in reversed(order):  # producers first: whether inputs' nodes run is known
         # a freed node has let go of its inputs: it runs, to raise that it is freed
         if node.freed or any([x._requires_grad and (autograd.node_of(x) in targets
                                                     or autograd.node_of(x) in runs)

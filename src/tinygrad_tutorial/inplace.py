@@ -42,11 +42,13 @@ def check_saved_versions(node):
     ``Tensor._version``); the node noted the versions it saw. A mismatch means the saved
     values are no longer the ones the output was computed from, as in PyTorch.
     """
-    if node.saves_inputs and [x._version_counter[0] for x in node.inputs] != node.input_versions:
-        for i in node.read_inputs():  # something was written: was it an input backward reads?
-            x, expected = node.inputs[i], node.input_versions[i]
-            if x._version_counter[0] != expected:
-                raise _modified_in_place(x.array, "", x._version_counter[0], expected)
+    if node.saves_inputs:
+        versions = [x._version_counter[0] for x in node.inputs]
+        if versions != node.input_versions:  # something was written: is it read?
+            for i in node.read_inputs():
+                x, expected = node.inputs[i], node.input_versions[i]
+                if versions[i] != expected:
+                    raise _modified_in_place(x.array, "", versions[i], expected)
     if node.saves_output:
         array, counter = node.saved_output
         if counter[0] != 0:

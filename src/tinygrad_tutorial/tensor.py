@@ -1327,7 +1327,7 @@ def _binary(op, a, b, true_division=False):
         a = _as_tensor(a, b)  # a Python number comes out in the result's dtype already
     if not isinstance(b, Tensor):
         b = _as_tensor(b, a)
-    if a.array.dtype != b.array.dtype:
+    if a.array.dtype is not b.array.dtype and a.array.dtype != b.array.dtype:
         common = dt.result_type(a, b)
         a, b = a.to(common), b.to(common)
     if true_division and a.array.dtype.kind != "f":  # int / int gives float, as in PyTorch
