@@ -668,7 +668,8 @@ class Prod(Function):
         zero = self.a == 0
         if not zero.any():  # Π / a_i, whose own gradient is right without zeros
             return grad * (a.prod(self.axis, keepdim=True) / a)
-        # where a product has a zero, Π_{j≠i} a_j as a product: its gradient is not 0
+        # a product with a zero: the others' products multiplied out, not backward's 0
+        # beside the zero (a value that moves with the zero: its gradient is not 0)
         nonzero = _tensor.where(_tensor.Tensor(zero), 1, a)
         no_zero = zero.sum(axis=self.axis, keepdims=True) == 0
         others = _tensor.where(_tensor.Tensor(no_zero),
