@@ -268,7 +268,7 @@ def accumulate_grad(tensor, grad):
     sum stays in the graph."""
     # ``_grad``, not ``grad``: the property's checks are for users; the backward pass
     # has given ``grad`` the tensor's shape, dtype and device already
-    if isinstance(grad, _tensor.Tensor):
+    if type(grad) is _tensor.Tensor:
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad
     elif tensor._grad is None:
         tensor._grad = _tensor.Tensor(grad.copy())
@@ -311,7 +311,9 @@ def backpropagate(grads, retain_graph=False, create_graph=False, keep=None):
     left at the end is the leaves' gradients, for their AccumulateGrad nodes. ``keep``
     may cut the nodes down to the part a call needs (``grad``'s inputs).
     """
-    order = topological_order(*[node for node in grads if isinstance(node, Function)])
+    # (a leaf among several seeds must wait for the others: its node runs at the end)
+    roots = grads if len(grads) == 1 else [n for n in grads if isinstance(n, Function)]
+    order = topological_order(*roots)
     for node in order if keep is None else keep(order):
         grad = grads.pop(node, None)
         if grad is not None:  # (None: no consumer passed a gradient to it)

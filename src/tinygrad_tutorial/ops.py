@@ -1,8 +1,10 @@
 """The primitive ops. Each ``forward`` computes on raw arrays (NumPy or CuPy: the
 code does not care which); each ``backward`` receives dL/d(output) and returns
 dL/d(input) for every input: the vector-Jacobian product of the op, written next
-to its forward so the two can be read together. Everything else in the package
-(mean, softmax-based losses, layers) is composed from these.
+to its forward so the two can be read together. Its ``tensor_backward`` is the same
+product in tensor ops, recorded, for ``create_graph=True`` (gradients of gradients).
+Everything else in the package (mean, softmax-based losses, layers) is composed
+from these.
 """
 import math
 import string
@@ -34,10 +36,11 @@ def passed_through(mask, grad):
     """``grad`` where ``mask`` holds, 0 elsewhere: the backward of an op that passes
     some entries on and drops the rest (relu, clamp, max). A dropped entry gets exactly
     0, as in PyTorch, even where ``grad`` is inf (a √ at 0 further on), which a plain
-    grad · mask would turn into 0 · inf = nan. On large NumPy arrays that product is far
-    faster than ``where`` (a random mask defeats its branches), so it is kept when it
-    has no NaN, the only way it can differ (its min is NaN if any entry is: the
-    cheapest check); on small ones ``where`` costs less than the product and the check."""
+    grad · mask would turn into 0 · inf = nan. On large NumPy arrays that product is
+    far faster than ``where`` (a random mask defeats its branches), so it is kept when
+    it has no NaN, the only way it can differ (its min is NaN if any entry is: the
+    cheapest check); on small ones ``where`` costs less than the product and the
+    check."""
     xp = backend.get_array_module(grad)
     if xp is np and grad.size > 1024:  # (where is the faster below about 1,500)
         product = grad * mask
@@ -47,16 +50,24 @@ def passed_through(mask, grad):
     return xp.where(mask, grad, zero)
 
 
+def tensor_passed_through(mask, grad):
+    """:func:`passed_through` in tensor ops (``grad`` a tensor, ``mask`` a constant
+    array): a ``where``, whose own gradient drops the same entries the same way, so no
+    0 · inf appears at any order."""
+    return _tensor.where(_tensor.Tensor(mask), grad, 0)
+
+
 def read_for_the_others_gradient(node):
-    """``read_inputs`` of a product: a is read only for b's gradient and b only for a's."""
+    """``read_inputs`` of a product: a is read only for b's gradient, b only for a's."""
     needs_a, needs_b = node.needs_input_grad[:2]
     return (0,) * needs_b + (1,) * needs_a
 
 
 def _kept_dims_shape(shape, axis):
     """``shape`` with the reduced axes (an int, a tuple, None for all) kept as 1s."""
-    axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
-    axes = {a % len(shape) for a in axes}
+    if axis is None:
+        axis = range(len(shape))
+    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -115,10 +126,17 @@ class Div(Function):
         return a / b
 
     def backward(self, grad):  # d/da = 1/b, d/db = -a/b²
-        needs_a, needs_b = self.needs_input_grad  # x / n (a mean) needs no gradient for the n
+        needs_a, needs_b = self.needs_input_grad  # x / n (a mean): no gradient for n
         grad_a = grad / self.b
         return (unbroadcast(grad_a, self.a.shape) if needs_a else None,
-                unbroadcast(-grad_a * self.a / self.b, self.b.shape) if needs_b else None)
+                unbroadcast(-grad_a * self.a / self.b, self.b.shape) if needs_b
+                else None)
+
+    def tensor_backward(self, grad):
+        (a, b), (needs_a, needs_b) = self.inputs, self.needs_input_grad
+        grad_a = grad / b
+        return (grad_a.sum_to_size(a.shape) if needs_a else None,
+                (-grad_a * a / b).sum_to_size(b.shape) if needs_b else None)
 
 
 class Pow(Function):
@@ -136,15 +154,27 @@ class Pow(Function):
 
     def backward(self, grad):  # d/da = b·a^(b-1), d/db = a^b·ln a
         xp = backend.get_array_module(self.a)
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0^(b-1) at b = 0: masked out next
-            grad_a = xp.where(self.b == 0, 0, grad * self.b * self.a ** (self.b - 1))  # a^0 is flat, even at 0
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0^(b-1) at b = 0: masked
+            grad_a = grad * self.b * self.a ** (self.b - 1)
+        grad_a = xp.where(self.b == 0, 0, grad_a)  # a^0 is flat, even at 0
         grad_b = None
         if self.inputs[1].requires_grad:
-            with np.errstate(divide="ignore", invalid="ignore"):  # ln 0: masked out below
+            with np.errstate(divide="ignore", invalid="ignore"):  # ln 0: masked below
                 grad_b = grad * self.out * xp.log(self.a)
-            grad_b = xp.where((self.a == 0) & (self.b >= 0), 0, grad_b)  # 0^b is flat in b there
+            grad_b = xp.where((self.a == 0) & (self.b >= 0), 0, grad_b)  # 0^b: b-flat
             grad_b = unbroadcast(grad_b, self.b.shape)
         return unbroadcast(grad_a, self.a.shape), grad_b
+
+    def tensor_backward(self, grad):
+        a, b = self.inputs
+        with np.errstate(divide="ignore", invalid="ignore"):  # as in backward
+            grad_a = tensor_passed_through(self.b != 0, grad * b * a ** (b - 1))
+            grad_b = None
+            if b.requires_grad:
+                grad_b = grad * a ** b * a.log()
+                grad_b = tensor_passed_through(~((self.a == 0) & (self.b >= 0)), grad_b)
+                grad_b = grad_b.sum_to_size(b.shape)
+        return grad_a.sum_to_size(a.shape), grad_b
 
 
 class PowScalar(Function):
@@ -152,10 +182,15 @@ class PowScalar(Function):
         self.a, self.exponent = a, exponent
         return a ** exponent
 
-    def backward(self, grad):  # d/da = c·a^(c-1); a^0 is flat, even at 0 where 0^-1 = inf
+    def backward(self, grad):  # d/da = c·a^(c-1); a^0 is flat, even at 0 (0^-1 = inf)
         if self.exponent == 0:
             return backend.get_array_module(grad).zeros_like(grad)
         return grad * self.exponent * self.a ** (self.exponent - 1)
+
+    def tensor_backward(self, grad):
+        if self.exponent == 0:
+            return _tensor.zeros_like(grad)
+        return grad * self.exponent * self.inputs[0] ** (self.exponent - 1)
 
 
 class Maximum(Function):
@@ -169,6 +204,12 @@ class Maximum(Function):
         # as PyTorch: a NaN is neither larger nor smaller, so both get the gradient
         return (unbroadcast(passed_through(~(self.a < self.b), shared), self.a.shape),
                 unbroadcast(passed_through(~(self.a > self.b), shared), self.b.shape))
+
+    def tensor_backward(self, grad):
+        a, b = self.inputs
+        shared = _tensor.where(_tensor.Tensor(self.a == self.b), grad / 2, grad)
+        return (tensor_passed_through(~(self.a < self.b), shared).sum_to_size(a.shape),
+                tensor_passed_through(~(self.a > self.b), shared).sum_to_size(b.shape))
 
 
 class Where(Function):
@@ -184,15 +225,27 @@ class Where(Function):
         return (unbroadcast(xp.where(self.condition, grad, zero), self.shapes[0]),
                 unbroadcast(xp.where(self.condition, zero, grad), self.shapes[1]))
 
+    def tensor_backward(self, grad):
+        picked_a = tensor_passed_through(self.condition, grad)
+        picked_b = tensor_passed_through(~self.condition, grad)
+        return (picked_a.sum_to_size(self.shapes[0]),
+                picked_b.sum_to_size(self.shapes[1]))
+
 
 class Atan2(Function):
-    def forward(self, a, b):  # the angle of the point (b, a): atan(a / b), in the right quadrant
+    def forward(self, a, b):  # the angle of (b, a): atan(a / b) in the right quadrant
         self.a, self.b = a, b
         return backend.get_array_module(a).arctan2(a, b)
 
     def backward(self, grad):  # d/da = b / (a² + b²), d/db = -a / (a² + b²)
         grad = grad / (self.a * self.a + self.b * self.b)
-        return unbroadcast(grad * self.b, self.a.shape), unbroadcast(-grad * self.a, self.b.shape)
+        return (unbroadcast(grad * self.b, self.a.shape),
+                unbroadcast(-grad * self.a, self.b.shape))
+
+    def tensor_backward(self, grad):
+        a, b = self.inputs
+        grad = grad / (a * a + b * b)
+        return (grad * b).sum_to_size(a.shape), (-grad * a).sum_to_size(b.shape)
 
 
 class Hypot(Function):
@@ -205,7 +258,13 @@ class Hypot(Function):
 
     def backward(self, grad):  # d/da = a / √(a² + b²), d/db = b / √(a² + b²)
         grad = grad / self.out
-        return unbroadcast(grad * self.a, self.a.shape), unbroadcast(grad * self.b, self.b.shape)
+        return (unbroadcast(grad * self.a, self.a.shape),
+                unbroadcast(grad * self.b, self.b.shape))
+
+    def tensor_backward(self, grad):
+        a, b = self.inputs
+        grad = grad / a.hypot(b)
+        return (grad * a).sum_to_size(a.shape), (grad * b).sum_to_size(b.shape)
 
 
 # ---------------------------------------------------------------- elementwise unary
@@ -258,6 +317,9 @@ class Sqrt(Function):
     def backward(self, grad):  # d/da √a = 1/(2√a)
         return grad / (2 * self.out)
 
+    def tensor_backward(self, grad):
+        return grad / (2 * self.inputs[0].sqrt())
+
 
 class Abs(Function):
     saves_inputs = False  # only a copy of the signs
@@ -270,6 +332,9 @@ class Abs(Function):
     def backward(self, grad):  # d/da |a| = sign(a), 0 at 0 (as PyTorch: 0 · inf = nan)
         return grad * self.sign
 
+    def tensor_backward(self, grad):  # the signs are a constant: |a|'' = 0, at 0 too
+        return grad * _tensor.Tensor(self.sign)
+
 
 class Tanh(Function):
     saves_inputs, saves_output = False, True
@@ -281,6 +346,10 @@ class Tanh(Function):
     def backward(self, grad):  # d/da tanh a = 1 - tanh² a
         return grad * (1 - self.out * self.out)
 
+    def tensor_backward(self, grad):
+        out = self.inputs[0].tanh()
+        return grad * (1 - out * out)
+
 
 class Sin(Function):
     def forward(self, a):
@@ -289,6 +358,9 @@ class Sin(Function):
 
     def backward(self, grad):  # d/da sin a = cos a
         return grad * backend.get_array_module(self.a).cos(self.a)
+
+    def tensor_backward(self, grad):
+        return grad * self.inputs[0].cos()
 
 
 class Cos(Function):
@@ -299,6 +371,9 @@ class Cos(Function):
     def backward(self, grad):  # d/da cos a = -sin a
         return -grad * backend.get_array_module(self.a).sin(self.a)
 
+    def tensor_backward(self, grad):
+        return -grad * self.inputs[0].sin()
+
 
 class Log1p(Function):
     def forward(self, a):  # ln(1 + a), accurate for tiny a where 1 + a rounds to 1
@@ -307,6 +382,9 @@ class Log1p(Function):
 
     def backward(self, grad):  # d/da ln(1 + a) = 1/(1 + a)
         return grad / (1 + self.a)
+
+    def tensor_backward(self, grad):
+        return grad / (1 + self.inputs[0])
 
 
 class Expm1(Function):
@@ -319,6 +397,9 @@ class Expm1(Function):
     def backward(self, grad):  # d/da (e^a - 1) = e^a
         return grad * (self.out + 1)
 
+    def tensor_backward(self, grad):
+        return grad * (self.inputs[0].expm1() + 1)
+
 
 class Asin(Function):
     def forward(self, a):
@@ -327,6 +408,10 @@ class Asin(Function):
 
     def backward(self, grad):  # d/da asin a = 1/√(1 - a²)
         return grad / backend.get_array_module(grad).sqrt(1 - self.a * self.a)
+
+    def tensor_backward(self, grad):
+        a = self.inputs[0]
+        return grad / (1 - a * a).sqrt()
 
 
 class Acos(Function):
@@ -337,6 +422,10 @@ class Acos(Function):
     def backward(self, grad):  # d/da acos a = -1/√(1 - a²)
         return -grad / backend.get_array_module(grad).sqrt(1 - self.a * self.a)
 
+    def tensor_backward(self, grad):
+        a = self.inputs[0]
+        return -grad / (1 - a * a).sqrt()
+
 
 class Atan(Function):
     def forward(self, a):
@@ -345,6 +434,10 @@ class Atan(Function):
 
     def backward(self, grad):  # d/da atan a = 1/(1 + a²)
         return grad / (1 + self.a * self.a)
+
+    def tensor_backward(self, grad):
+        a = self.inputs[0]
+        return grad / (1 + a * a)
 
 
 class Sinh(Function):
@@ -355,6 +448,9 @@ class Sinh(Function):
     def backward(self, grad):  # d/da sinh a = cosh a
         return grad * backend.get_array_module(self.a).cosh(self.a)
 
+    def tensor_backward(self, grad):
+        return grad * self.inputs[0].cosh()
+
 
 class Cosh(Function):
     def forward(self, a):
@@ -364,6 +460,9 @@ class Cosh(Function):
     def backward(self, grad):  # d/da cosh a = sinh a
         return grad * backend.get_array_module(self.a).sinh(self.a)
 
+    def tensor_backward(self, grad):
+        return grad * self.inputs[0].sinh()
+
 
 class Erf(Function):
     def forward(self, a):  # erf a = 2/√π ∫₀^a e^(-t²) dt
@@ -371,19 +470,28 @@ class Erf(Function):
         return backend.erf(a)
 
     def backward(self, grad):  # d/da erf a = 2/√π · e^(-a²)
-        return grad * (2 / math.sqrt(math.pi)) * backend.get_array_module(grad).exp(-self.a * self.a)
+        e = backend.get_array_module(grad).exp(-self.a * self.a)
+        return grad * (2 / math.sqrt(math.pi)) * e
+
+    def tensor_backward(self, grad):
+        a = self.inputs[0]
+        return grad * (2 / math.sqrt(math.pi)) * (-a * a).exp()
 
 
 class Sigmoid(Function):
     saves_inputs, saves_output = False, True
 
-    def forward(self, a):  # σ(a) = 1 / (1 + e^-a), as exp(-log(1 + e^-a)) so no e^1000 overflows
+    def forward(self, a):  # σ(a) = 1 / (1 + e^-a), as exp(-log(1 + e^-a)): no e^1000
         xp = backend.get_array_module(a)
         self.out = xp.exp(-xp.logaddexp(0, -a)).astype(a.dtype, copy=False)
         return self.out
 
     def backward(self, grad):  # d/da σ(a) = σ(a)(1 - σ(a))
         return grad * self.out * (1 - self.out)
+
+    def tensor_backward(self, grad):
+        out = self.inputs[0].sigmoid()
+        return grad * out * (1 - out)
 
 
 class ReLU(Function):
@@ -397,16 +505,23 @@ class ReLU(Function):
     def backward(self, grad):  # 1 where a > 0, else 0 (0 at a = 0, as PyTorch)
         return passed_through(self.passed, grad)
 
+    def tensor_backward(self, grad):  # the mask is a constant: relu'' = 0, at 0 too
+        return tensor_passed_through(self.passed, grad)
+
 
 class Rounding(Function):
     saves_inputs = False
 
-    def forward(self, a, how):  # floor, ceil, round (half to even, as PyTorch), trunc or sign of a
+    # floor, ceil, round (half to even, as PyTorch), trunc or sign of a
+    def forward(self, a, how):
         self.shape, self.dtype = a.shape, a.dtype
         return getattr(backend.get_array_module(a), how)(a).astype(a.dtype, copy=False)
 
-    def backward(self, grad):  # a step function: flat almost everywhere, so 0 (as PyTorch)
+    def backward(self, grad):  # a step function, flat almost everywhere: 0, as PyTorch
         return backend.get_array_module(grad).zeros(self.shape, self.dtype)
+
+    def tensor_backward(self, grad):
+        return _tensor.zeros_like(grad)
 
 
 class Clamp(Function):
@@ -424,6 +539,9 @@ class Clamp(Function):
     def backward(self, grad):  # 1 where a was inside [low, high] (bounds included)
         return passed_through(self.inside, grad)
 
+    def tensor_backward(self, grad):
+        return tensor_passed_through(self.inside, grad)
+
 
 class Cast(Function):
     saves_inputs = False
@@ -435,6 +553,9 @@ class Cast(Function):
     def backward(self, grad):
         return grad.astype(self.dtype)
 
+    def tensor_backward(self, grad):
+        return Cast.apply(grad, dtype=self.dtype)
+
 
 # ---------------------------------------------------------------- reductions
 class Sum(Function):
@@ -444,7 +565,7 @@ class Sum(Function):
         self.shape, self.axis, self.keepdim = a.shape, axis, keepdim
         return a.sum(axis=axis, keepdims=keepdim)
 
-    def backward(self, grad):  # every summed element gets the output's gradient: broadcast it back
+    def backward(self, grad):  # the gradient, broadcast back to every summed element
         xp = backend.get_array_module(grad)
         if not self.keepdim and self.axis is not None:
             grad = xp.expand_dims(grad, self.axis)
@@ -455,39 +576,55 @@ class Sum(Function):
 
 
 class Max(Function):
-    saves_inputs = False  # only where the maxima were (a copy), so writing into the input later is harmless
+    # only where the maxima were (a copy), so writing into the input later is harmless
+    saves_inputs = False
 
-    def forward(self, a, axis, keepdim):  # max along ``axis``, as ``max(dim)``, which also returns the index
+    # max along ``axis``, as ``max(dim)``, which also returns the index
+    def forward(self, a, axis, keepdim):
         xp = backend.get_array_module(a)
         self.shape, self.axis, self.keepdim = a.shape, axis, keepdim
         self.index = a.argmax(axis=axis)
         out = xp.take_along_axis(a, xp.expand_dims(self.index, axis), axis)
         return out if keepdim else out.squeeze(axis)
 
-    def backward(self, grad):  # only the index max(dim) returned gets the gradient (as PyTorch)
-        xp = backend.get_array_module(grad)
-        index = xp.expand_dims(self.index, self.axis)
+    def selected(self):
+        """The entry of each slice that gets the gradient: the index max(dim) returned
+        (the first maximum, as PyTorch)."""
+        xp = backend.get_array_module(self.index)
         positions = xp.arange(self.shape[self.axis]).reshape(
             [-1 if i == self.axis else 1 for i in range(len(self.shape))])
+        return positions == xp.expand_dims(self.index, self.axis)
+
+    def backward(self, grad):
         if not self.keepdim:
-            grad = xp.expand_dims(grad, self.axis)
-        return passed_through(positions == index, grad)
+            grad = backend.get_array_module(grad).expand_dims(grad, self.axis)
+        return passed_through(self.selected(), grad)
+
+    def tensor_backward(self, grad):
+        grad = grad.reshape(_kept_dims_shape(self.shape, self.axis))
+        return tensor_passed_through(self.selected(), grad)
 
 
 class AMax(Function):
     saves_inputs = False  # only where the maxima were
 
-    def forward(self, a, axis, keepdim):  # the largest entry over ``axis`` (an int, a tuple, or None for all)
+    def forward(self, a, axis, keepdim):  # the largest entry over ``axis`` (None: all)
         self.axis, self.keepdim = axis, keepdim
         out = a.max(axis=axis, keepdims=True)
         self.winners = a == out
-        return out if keepdim else out.squeeze(axis)  # squeeze(None) drops every dim: all were reduced
+        # squeeze(None) drops every dim: all were reduced
+        return out if keepdim else out.squeeze(axis)
 
     def backward(self, grad):  # a tie shares it evenly: grad / count · winners, as
         xp = backend.get_array_module(grad)  # PyTorch's amax (inf gives the others nan)
         if not self.keepdim and self.axis is not None:
             grad = xp.expand_dims(grad, self.axis)
         return grad * self.winners / self.winners.sum(axis=self.axis, keepdims=True)
+
+    def tensor_backward(self, grad):
+        grad = grad.reshape(_kept_dims_shape(self.winners.shape, self.axis))
+        count = self.winners.sum(axis=self.axis, keepdims=True)
+        return grad * _tensor.Tensor(self.winners) / _tensor.Tensor(count)
 
 
 class MaxAll(Function):
@@ -502,23 +639,55 @@ class MaxAll(Function):
     def backward(self, grad):  # the maxima share it evenly, the others get exactly 0
         return passed_through(self.winners, grad / self.winners.sum(dtype=grad.dtype))
 
+    def tensor_backward(self, grad):
+        return tensor_passed_through(self.winners, grad / int(self.winners.sum()))
+
 
 class Prod(Function):
     def forward(self, a, axis, keepdim):  # Π over ``axis`` (all axes when None)
         self.a, self.axis, self.keepdim = a, axis, keepdim
         return a.prod(axis=axis, keepdims=keepdim)
 
-    def backward(self, grad):  # d/da_i = Π_{j≠i} a_j, the product of the others: never divide by a zero
+    def backward(self, grad):  # d/da_i = Π_{j≠i} a_j, the others' product: never ÷ 0
         xp = backend.get_array_module(grad)
         if not self.keepdim and self.axis is not None:
             grad = xp.expand_dims(grad, self.axis)
         zero = self.a == 0
-        zeros = zero.sum(axis=self.axis, keepdims=True)  # how many zeros each product has
+        zeros = zero.sum(axis=self.axis, keepdims=True)  # the zeros in each product
         nonzero = xp.where(zero, 1, self.a)
         nonzero_product = nonzero.prod(axis=self.axis, keepdims=True)
-        # no zero: Π / a_i. One zero: the others' product at the zero, 0 elsewhere. Two or more: 0 everywhere.
-        others = xp.where(zeros == 0, nonzero_product / nonzero, zero * (zeros == 1) * nonzero_product)
+        # no zero: Π / a_i. One zero: the others' product at the zero, 0 elsewhere. Two
+        # or more: 0 everywhere
+        others = xp.where(zeros == 0, nonzero_product / nonzero,
+                          zero * (zeros == 1) * nonzero_product)
         return grad * others
+
+    def tensor_backward(self, grad):
+        a = self.inputs[0]
+        grad = grad.reshape(_kept_dims_shape(self.a.shape, self.axis))
+        zero = self.a == 0
+        if not zero.any():  # Π / a_i, whose own gradient is right without zeros
+            return grad * (a.prod(self.axis, keepdim=True) / a)
+        # a product with a zero: the others' products multiplied out, not backward's 0
+        # beside the zero (a value that moves with the zero: its gradient is not 0)
+        nonzero = _tensor.where(_tensor.Tensor(zero), 1, a)
+        no_zero = zero.sum(axis=self.axis, keepdims=True) == 0
+        others = _tensor.where(_tensor.Tensor(no_zero),
+                               nonzero.prod(self.axis, keepdim=True) / nonzero,
+                               _products_of_the_others(a, self.axis))
+        return grad * others
+
+
+def _products_of_the_others(a, axis):
+    """Π_{j≠i} a_j along ``axis`` (over every entry when None) for every i, without a
+    division: a_i is 1 in its own copy of the entries, whose product it is."""
+    if axis is None:
+        return _products_of_the_others(a.reshape(-1), 0).reshape(a.shape)
+    n, shape = a.shape[axis], tuple(a.shape)
+    copies = a.unsqueeze(axis).expand(shape[:axis] + (n,) + shape[axis:])  # [i, j]: a_j
+    diagonal = backend.get_array_module(a.array).eye(n, dtype=bool)
+    diagonal = diagonal.reshape((n, n) + (1,) * (a.ndim - axis - 1))
+    return _tensor.where(_tensor.Tensor(diagonal), 1, copies).prod(axis + 1)
 
 
 class CumSum(Function):
@@ -528,9 +697,12 @@ class CumSum(Function):
         self.axis = axis
         return backend.get_array_module(a).cumsum(a, axis=axis)
 
-    def backward(self, grad):  # a_i is in every out_k with k ≥ i: the gradient is a cumulative sum from the end
+    def backward(self, grad):  # a_i is in every out_k with k ≥ i: a cumsum from the end
         xp = backend.get_array_module(grad)
         return xp.flip(xp.cumsum(xp.flip(grad, self.axis), axis=self.axis), self.axis)
+
+    def tensor_backward(self, grad):
+        return grad.flip(self.axis).cumsum(self.axis).flip(self.axis)
 
 
 # ---------------------------------------------------------------- movement
@@ -828,6 +1000,10 @@ class Softmax(Function):
         y = self.out
         return y * (grad - (grad * y).sum(axis=self.axis, keepdims=True))
 
+    def tensor_backward(self, grad):
+        y = Softmax.apply(self.inputs[0], axis=self.axis)
+        return y * (grad - (grad * y).sum(self.axis, keepdim=True))
+
 
 class LogSoftmax(Function):
     saves_inputs, saves_output = False, True
@@ -842,6 +1018,10 @@ class LogSoftmax(Function):
     def backward(self, grad):  # g - softmax(a) · Σ g
         xp = backend.get_array_module(grad)
         return grad - xp.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
+
+    def tensor_backward(self, grad):
+        softmax = LogSoftmax.apply(self.inputs[0], axis=self.axis).exp()
+        return grad - softmax * grad.sum(self.axis, keepdim=True)
 
 
 class LogSumExp(Function):
@@ -861,6 +1041,11 @@ class LogSumExp(Function):
         if not self.keepdim and self.axis is not None:
             grad = xp.expand_dims(grad, self.axis)
         return grad * xp.exp(self.a - self.out)
+
+    def tensor_backward(self, grad):
+        a = self.inputs[0]
+        grad = grad.reshape(_kept_dims_shape(a.shape, self.axis))
+        return grad * (a - LogSumExp.apply(a, axis=self.axis, keepdim=True)).exp()
 
 
 from . import inplace as _inplace  # noqa: E402  (last: inplace.py imports this module)
