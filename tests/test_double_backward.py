@@ -212,3 +212,33 @@ def test_prod_second_order_with_zeros_matches_torch(values, fn, device, torch):
     is 0 at such a product, yet its own gradient is not."""
     assert_like_torch(fn, [np.array(values)], device, torch, seed=3)
     assert tt.autograd.gradgradcheck(lambda a: fn(tt, a), leaves(tt, [values], device))
+
+
+SAVES_ITS_OUTPUT = {  # ops whose backward reads their output (kept, as in PyTorch)
+    "exp": lambda m, x: x.exp(), "sqrt": lambda m, x: x.sqrt(),
+    "tanh": lambda m, x: x.tanh(), "sigmoid": lambda m, x: x.sigmoid(),
+    "expm1": lambda m, x: x.expm1(), "softmax": lambda m, x: x.softmax(-1),
+    "log_softmax": lambda m, x: x.log_softmax(-1), "inv": lambda m, x: m.linalg.inv(x),
+}
+
+
+@pytest.mark.parametrize("name", SAVES_ITS_OUTPUT)
+def test_writing_the_input_after_forward_leaves_the_recorded_gradient_right(
+        name, device, torch):
+    """Such an op keeps no copy of its input: its recorded backward is written with the
+    output too, so a write into the input after forward changes nothing, as in
+    PyTorch (recomputing the output from the input would silently use new values)."""
+    fn = SAVES_ITS_OUTPUT[name]
+    start = np.array([[0.9, 0.3, 0.5], [0.2, 1.1, 0.4], [0.1, 0.6, 1.3]])
+    results = []
+    for m in (tt, torch):
+        (leaf,) = leaves(m, [start], device if m is tt else None)
+        x = leaf * 1  # a non-leaf, so it may be written in place
+        y = fn(m, x)
+        x.mul_(3)
+        (g,) = m.autograd.grad((y * y).sum(), leaf, create_graph=True)
+        (h,) = m.autograd.grad(g.sum(), leaf)
+        results.append((as_array(g), as_array(h)))
+    (g, h), (g_torch, h_torch) = results
+    np.testing.assert_allclose(g, g_torch, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h, h_torch, rtol=1e-12, atol=1e-12)

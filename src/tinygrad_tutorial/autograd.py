@@ -158,6 +158,15 @@ class Function:
             f"create_graph=True cannot record its gradient (differentiate twice "
             f"through it)")
 
+    def output_in_graph(self):
+        """The output that ``backward`` reads (``saves_output``), as a tensor made by
+        this node, for ``tensor_backward``: the gradient of the gradient then flows
+        through the op again, and an in-place write into the input after forward
+        cannot change it (PyTorch saves such outputs the same way)."""
+        out = _tensor.Tensor(self.saved_output[0])
+        out.grad_fn, out._requires_grad = self, True
+        return out
+
     def release(self):
         """Drop what the node saved, so its arrays can be freed."""
         self.__dict__.clear()

@@ -104,7 +104,7 @@ class Inv(Function):
         return -inverse_t @ grad @ inverse_t
 
     def tensor_backward(self, grad):
-        inverse_t = Inv.apply(self.inputs[0]).mT
+        inverse_t = self.output_in_graph().mT
         return -inverse_t @ grad @ inverse_t
 
 

@@ -291,8 +291,8 @@ class Exp(Function):
     def backward(self, grad):  # d/da e^a = e^a
         return grad * self.out
 
-    def tensor_backward(self, grad):  # e^a again, from the input: in the graph
-        return grad * self.inputs[0].exp()
+    def tensor_backward(self, grad):
+        return grad * self.output_in_graph()
 
 
 class Log(Function):
@@ -318,7 +318,7 @@ class Sqrt(Function):
         return grad / (2 * self.out)
 
     def tensor_backward(self, grad):
-        return grad / (2 * self.inputs[0].sqrt())
+        return grad / (2 * self.output_in_graph())
 
 
 class Abs(Function):
@@ -347,7 +347,7 @@ class Tanh(Function):
         return grad * (1 - self.out * self.out)
 
     def tensor_backward(self, grad):
-        out = self.inputs[0].tanh()
+        out = self.output_in_graph()
         return grad * (1 - out * out)
 
 
@@ -398,7 +398,7 @@ class Expm1(Function):
         return grad * (self.out + 1)
 
     def tensor_backward(self, grad):
-        return grad * (self.inputs[0].expm1() + 1)
+        return grad * (self.output_in_graph() + 1)
 
 
 class Asin(Function):
@@ -490,7 +490,7 @@ class Sigmoid(Function):
         return grad * self.out * (1 - self.out)
 
     def tensor_backward(self, grad):
-        out = self.inputs[0].sigmoid()
+        out = self.output_in_graph()
         return grad * out * (1 - out)
 
 
@@ -1001,7 +1001,7 @@ class Softmax(Function):
         return y * (grad - (grad * y).sum(axis=self.axis, keepdims=True))
 
     def tensor_backward(self, grad):
-        y = Softmax.apply(self.inputs[0], axis=self.axis)
+        y = self.output_in_graph()
         return y * (grad - (grad * y).sum(self.axis, keepdim=True))
 
 
@@ -1020,7 +1020,7 @@ class LogSoftmax(Function):
         return grad - xp.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
 
     def tensor_backward(self, grad):
-        softmax = LogSoftmax.apply(self.inputs[0], axis=self.axis).exp()
+        softmax = self.output_in_graph().exp()
         return grad - softmax * grad.sum(self.axis, keepdim=True)
 
 
