@@ -124,13 +124,14 @@ class Function:
         """``forward`` on the inputs' arrays (all on one device), as a tensor."""
         arrays = [x.array for x in inputs]
         if len(arrays) > 1:
-            backend.check_same_device(arrays, type(self).__name__)
+            backend.check_same_device(arrays, self)
         return _tensor.Tensor(self.forward(*arrays, **options))
 
     def record(self, inputs, out):
         """Put the node in the graph, as the maker of ``out``."""
         self.inputs = inputs
-        _inplace.note_versions(self, inputs, out)  # what backward will check
+        if self.saves_inputs or self.saves_output or _inplace.rebases:
+            _inplace.note_versions(self, inputs, out)  # what backward will check
         out.grad_fn, out._requires_grad = self, True
 
     def backward_step(self, grad, create_graph=False):
