@@ -124,13 +124,14 @@ class Function:
         """``forward`` on the inputs' arrays (all on one device), as a tensor."""
         arrays = [x.array for x in inputs]
         if len(arrays) > 1:
-            backend.check_same_device(arrays, type(self).__name__)
+            backend.check_same_device(arrays, self)
         return _tensor.Tensor(self.forward(*arrays, **options))
 
     def record(self, inputs, out):
         """Put the node in the graph, as the maker of ``out``."""
         self.inputs = inputs
-        _inplace.note_versions(self, inputs, out)  # what backward will check
+        if self.saves_inputs or self.saves_output or _inplace.rebases:
+            _inplace.note_versions(self, inputs, out)  # what backward will check
         out.grad_fn, out._requires_grad = self, True
 
     def backward_step(self, grad, create_graph=False):
@@ -157,6 +158,15 @@ class Function:
             f"{self.name()} has no backward written in tensor ops, so "
             f"create_graph=True cannot record its gradient (differentiate twice "
             f"through it)")
+
+    def output_in_graph(self):
+        """The output that ``backward`` reads (``saves_output``), as a tensor made by
+        this node, for ``tensor_backward``: the gradient of the gradient then flows
+        through the op again, and an in-place write into the input after forward
+        cannot change it (PyTorch saves such outputs the same way)."""
+        out = _tensor.Tensor(self.saved_output[0])
+        out.grad_fn, out._requires_grad = self, True
+        return out
 
     def release(self):
         """Drop what the node saved, so its arrays can be freed."""
@@ -268,7 +278,7 @@ def accumulate_grad(tensor, grad):
     sum stays in the graph."""
     # ``_grad``, not ``grad``: the property's checks are for users; the backward pass
     # has given ``grad`` the tensor's shape, dtype and device already
-    if isinstance(grad, _tensor.Tensor):
+    if type(grad) is _tensor.Tensor:
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad
     elif tensor._grad is None:
         tensor._grad = _tensor.Tensor(grad.copy())
@@ -311,7 +321,9 @@ def backpropagate(grads, retain_graph=False, create_graph=False, keep=None):
     left at the end is the leaves' gradients, for their AccumulateGrad nodes. ``keep``
     may cut the nodes down to the part a call needs (``grad``'s inputs).
     """
-    order = topological_order(*[node for node in grads if isinstance(node, Function)])
+    # (a leaf among several seeds must wait for the others: its node runs at the end)
+    roots = grads if len(grads) == 1 else [n for n in grads if isinstance(n, Function)]
+    order = topological_order(*roots)
     for node in order if keep is None else keep(order):
         grad = grads.pop(node, None)
         if grad is not None:  # (None: no consumer passed a gradient to it)

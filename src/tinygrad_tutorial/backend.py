@@ -134,16 +134,18 @@ def same_device(a, b):
     return device_of(a) == device_of(b)
 
 
-def check_same_device(arrays, op_name):
-    """Raise, naming both devices, unless all ``arrays`` live on one device."""
+def check_same_device(arrays, op):
+    """Raise, naming both devices, unless all ``arrays`` live on one device. ``op`` is
+    the op's name, or the op (named only when there is an error to report)."""
     first = arrays[0]
-    for other in arrays[1:]:
-        if type(first) is np.ndarray and type(other) is np.ndarray:
-            continue  # both on the CPU, the common case: no device objects needed
+    for other in arrays:
+        if type(other) is np.ndarray and type(first) is np.ndarray:
+            continue  # both on the CPU: the common case, decided without device objects
         if device_of(other) != device_of(first):
-            raise RuntimeError("Expected all tensors to be on the same device, but "
+            name = op if isinstance(op, str) else type(op).__name__
+            raise RuntimeError(f"Expected all tensors to be on the same device, but "
                                f"found at least two devices, {device_of(first)} and "
-                               f"{device_of(other)} (in {op_name})")
+                               f"{device_of(other)} (in {name})")
 
 
 def to_device(array, dev):

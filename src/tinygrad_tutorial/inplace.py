@@ -249,13 +249,22 @@ class CopySlices(Function):
         return root
 
     def backward(self, grad):  # the written part's gradient to the write, the rest back
-        xp = backend.get_array_module(grad)
-        flat_positions = xp.arange(grad.size).reshape(grad.shape)
-        positions = _view_from(flat_positions, self.view_ops)  # where the view's are
+        positions = self.positions(grad)
         rest = grad.flatten()  # a copy
         written = rest[positions]
         rest[positions] = 0
         return rest.reshape(grad.shape), written
+
+    def tensor_backward(self, grad):
+        positions = self.positions(grad.array)
+        flat = grad.reshape(-1)
+        rest = _zeroed(flat, IndexPut, (positions,))
+        return rest.reshape(grad.shape), flat[positions]
+
+    def positions(self, grad):
+        """Where the view's elements are in the flattened root."""
+        flat_positions = backend.get_array_module(grad).arange(grad.size)
+        return _view_from(flat_positions.reshape(grad.shape), self.view_ops)
 
     def name(self):
         return "CopySlices"
@@ -267,6 +276,7 @@ class SetItem(Function):
     values."""
 
     saves_inputs = False
+    advanced = False  # whether the index holds index arrays (see ops.GetItem)
 
     def forward(self, a, value, index):
         self.index, self.value_shape = index, value.shape
@@ -284,6 +294,11 @@ class SetItem(Function):
         written = view[where]
         return rest, unbroadcast(written, self.value_shape)
 
+    def tensor_backward(self, grad):
+        written = ops.GetItem.apply(grad, index=self.index, advanced=self.advanced)
+        return (_zeroed(grad, type(self), self.index),
+                written.sum_to_size(self.value_shape))
+
     def place(self, array):
         """``(view, where)``: ``view[where]`` are the elements the index selects."""
         return array, self.index
@@ -294,6 +309,7 @@ class SetItem(Function):
 
 class IndexPut(SetItem):  # a[mask] = v, a[[0, 2]] = v: an index_put_ in PyTorch
     name = Function.name
+    advanced = True
 
     def place(self, array):  # x[0, :, idx] = v: v has the shape that x[0, :, idx] has
         return ops.in_torch_layout(array, self.index)
@@ -309,11 +325,19 @@ class Zero(Fill):
 
 class Scatter(SetItem):  # x.scatter_(dim, index, src): x[positions] = src
     name = Function.name
+    advanced = True
 
 
 class Copy(SetItem):  # x.copy_(source): x[...] = source
     def name(self):
         return "CopyBackwards"
+
+
+def _zeroed(grad, setitem, index):
+    """``grad`` with zeros where the SetItem op ``setitem`` writes at ``index``: the
+    write done on a copy and recorded (so it can be differentiated again: it is its
+    own backward), as PyTorch's out-of-place ``index_put``."""
+    return setitem.apply(grad.clone(), grad.new_zeros(()), index=index)
 
 
 from . import tensor as _tensor  # noqa: E402  (last: tensor.py imports this module)

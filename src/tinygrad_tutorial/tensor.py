@@ -1393,6 +1393,9 @@ class ToDevice(autograd.Function):
     def backward(self, grad):  # the gradient goes back to where the input lives
         return backend.to_device(grad, self.source)
 
+    def tensor_backward(self, grad):
+        return ToDevice.apply(grad, device=self.source)
+
 
 # -------------------------------------------------------- helpers for the methods above
 _LEGACY_TYPE_NAMES = {dt.float32: "FloatTensor", dt.float64: "DoubleTensor",

@@ -4,6 +4,7 @@ Tensors (boxes) flow into ops (rounded boxes, named like PyTorch's ``grad_fn``:
 ``MulBackward``), which produce new tensors, down to the output. ``to_dot`` writes
 the graph as Graphviz DOT text; ``draw_graph`` draws it with matplotlib alone, so
 no ``dot`` program is needed. Draw before ``backward()``: it frees the graph.
+``draw_diagram`` draws any graph given as vertices and edges the same way.
 
 ``show_source`` returns a function's, class's or file's source as a listing that a
 notebook (and the built site) shows highlighted, and a plain script prints as text.
@@ -130,10 +131,16 @@ def draw_graph(tensor, params=None, ax=None):
     Without ``ax`` the new figure is closed for pyplot, so a notebook shows it once, as
     the value of the cell.
     """
+    return draw_diagram(*graph_of(tensor, params), ax=ax)
+
+
+def draw_diagram(vertices, edges, ax=None):
+    """Draw any graph given as :func:`graph_of` describes one (``{id: (label,
+    kind)}`` and ``[(from_id, to_id)]``), as :func:`draw_graph` draws a tensor's;
+    return the Figure."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
 
-    vertices, edges = graph_of(tensor, params)
     positions = layout(vertices, edges)
     widest = max(len(line) for label, _ in vertices.values()
                  for line in label.split("\n"))
@@ -157,6 +164,8 @@ def draw_graph(tensor, params=None, ax=None):
     for (a, b), count in Counter(edges).items():
         for i in range(count):  # x * x uses x twice: one arc per use
             bend = 0.0 if count == 1 else 0.5 * (i - (count - 1) / 2)
+            if count == 1 and positions[a][1] - positions[b][1] > 1.5:
+                bend = 0.3  # an edge past a layer goes around its boxes, not through
             ax.add_patch(FancyArrowPatch(
                 positions[a], positions[b], arrowstyle="-|>", mutation_scale=12,
                 connectionstyle=f"arc3,rad={bend}", color="#555555", linewidth=1,
