@@ -168,8 +168,8 @@ def report(pot_dir):
     print(f"{len(pages()) - failed} of {len(pages())} pages translated completely "
           f"({relative(catalogs)})")
     if failed:
-        print(f"`{UPDATE}` brings the catalogs up to date with the English text; then "
-              "translate what it lists.")
+        print(f"Translate what is listed; `{UPDATE}` first brings the catalogs up to "
+              "date with the English text.")
     return failed + len(orphans)
 
 
