@@ -218,8 +218,12 @@ def test_the_chinese_page_is_in_chinese_and_links_to_the_english_one(page):
     chinese = SITE / CHINESE / f"{page}.html"
     soup = bs4.BeautifulSoup(chinese.read_text(encoding="utf8"), "html.parser")
     assert soup.html.get("lang") == "zh-CN"
-    assert re.search("[\u4e00-\u9fff]", soup.select_one("main h1").get_text()), \
+    chinese_text = re.compile("[\u4e00-\u9fff]")
+    assert chinese_text.search(soup.select_one("main h1").get_text()), \
         f"{page}: the title is not in Chinese"
+    captions = [caption.get_text() for caption in soup.select("nav .caption-text")]
+    assert captions and all(map(chinese_text.search, captions)), \
+        f"{page}: the table of contents' captions are {captions}"
     english = SITE / f"{page}.html"
     for here, there in ((english, chinese), (chinese, english)):
         switch = bs4.BeautifulSoup(here.read_text(encoding="utf8"), "html.parser"
