@@ -116,7 +116,8 @@ class RequireTranslation(SphinxTransform):
         # once the page is read, before the gettext builder would extract it.
         first = self.document.first_child_not_matching_class(nodes.PreBibliographic)
         front = self.document[first] if first is not None else None
-        metadata = set(front.findall()) if isinstance(front, nodes.field_list) else set()
+        is_front_matter = isinstance(front, nodes.field_list)
+        metadata = set(front.findall()) if is_front_matter else set()
         missing, unapplied, total = [], [], 0
         for node, message in extract_messages(self.document):
             if node in metadata:
