@@ -326,12 +326,33 @@ def test_outputs_and_inputs_must_be_tensors(device):
         tt.autograd.grad(x.sum(), [[x]])
 
 
-def test_create_graph_is_refused_with_the_reason(device):
+def test_create_graph_records_the_backward_pass(device):
     x = tt.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = (x * x * x).sum()
+    (dy,) = tt.autograd.grad(y, x, create_graph=True)  # 3x², recorded
+    assert dy.grad_fn is not None and dy.tolist() == [3.0, 12.0]
+    (d2y,) = tt.autograd.grad(dy.sum(), x)  # 6x
+    assert d2y.tolist() == [6.0, 12.0] and d2y.grad_fn is None
     y = (x * x).sum()
-    with pytest.raises(NotImplementedError, match="double backward would need each backward written with"):
-        tt.autograd.grad(y, x, create_graph=True)
-    with pytest.raises(NotImplementedError, match="computes on raw arrays"):
-        y.backward(create_graph=True)
-    y.backward(create_graph=False)  # the refusals freed nothing
-    assert x.grad.tolist() == [2.0, 4.0]
+    y.backward(create_graph=True)  # .grad = 2x, in the graph
+    assert x.grad.grad_fn is not None
+    first = x.grad
+    x.grad = None
+    first.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+class Doubled(tt.autograd.Function):
+    """2x, with a backward on arrays only (no ``tensor_backward``)."""
+
+    def forward(self, a):
+        return a * 2
+
+    def backward(self, grad):
+        return grad * 2
+
+
+def test_create_graph_names_an_op_without_a_tensor_backward(device):
+    x = tt.tensor([0.5, 2.0], device=device, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="DoubledBackward has no backward written"):
+        tt.autograd.grad(Doubled.apply(x).sum(), x, create_graph=True)

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 import tinygrad_tutorial as tt
-from tinygrad_tutorial.viz import draw_graph, graph_of, layout, to_dot
+from tinygrad_tutorial.viz import draw_diagram, draw_graph, graph_of, layout, to_dot
 
 
 def small_model():
@@ -88,6 +88,22 @@ def test_draw_graph_returns_a_figure_with_a_box_per_vertex_and_an_arrow_per_edge
     assert texts == sorted(label for label, _ in graph_of(loss, params)[0].values())
     assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == 13
     fig.canvas.draw()  # renders without a Graphviz binary
+
+
+def test_draw_diagram_draws_any_graph_and_bends_an_edge_past_a_layer():
+    from matplotlib.patches import FancyArrowPatch
+
+    # u feeds a product twice and, past it, an addition (chapter 3's u * u + u)
+    vertices = {"u": ("u = 6", "tensor"), "mul": ("*", "op"), "p": ("36", "tensor"),
+                "add": ("+", "op"), "y": ("42", "output")}
+    edges = [("u", "mul"), ("u", "mul"), ("mul", "p"), ("p", "add"), ("u", "add"),
+             ("add", "y")]
+    ax = draw_diagram(vertices, edges).axes[0]
+    labels = sorted(label for label, _ in vertices.values())
+    assert sorted(t.get_text() for t in ax.texts) == labels
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    bends = sorted(float(a.get_connectionstyle().rad) for a in arrows)
+    assert len(arrows) == 6 and bends == [-0.25, 0.0, 0.0, 0.0, 0.25, 0.3]
 
 
 def test_draw_graph_into_subplots_side_by_side():

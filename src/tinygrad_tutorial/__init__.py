@@ -22,7 +22,8 @@ package is laid out one concept per module, in the order the book teaches them:
 from . import accelerator, cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
-from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int16, int32, int64, uint8)
+from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int16,
+                     int32, int64, uint8)
 from .dtypes import get_default_dtype, set_default_dtype
 from .functions import *  # noqa: F401,F403  (exp, sum, relu, matmul, ...)
 from .functions import is_tensor, isclose
@@ -33,8 +34,9 @@ from .random import (Generator, bernoulli, default_generator, initial_seed, manu
                      multinomial, normal, rand, rand_like, randint, randint_like, randn,
                      randn_like, randperm)
 from .serialization import load, save
-from .tensor import (Size, Tensor, arange, as_tensor, cat, concatenate, empty, empty_like, eye, from_numpy, full,
-                     full_like, get_default_device, linspace, ones, ones_like, set_default_device, stack, tensor,
+from .tensor import (Size, Tensor, arange, as_tensor, cat, concatenate, empty,
+                     empty_like, eye, from_numpy, full, full_like, get_default_device,
+                     linspace, ones, ones_like, set_default_device, stack, tensor,
                      where, zeros, zeros_like)
 
 float = float32

@@ -11,17 +11,20 @@ import numpy as np
 
 
 class device:
-    """Where a tensor lives: ``device("cpu")``, ``device("cuda")``, ``device("cuda:0")``."""
+    """Where a tensor lives: ``device("cpu")``, ``device("cuda")``,
+    ``device("cuda:0")``."""
 
     def __init__(self, spec="cpu"):
         if isinstance(spec, device):
             self.type, self.index = spec.type, spec.index
             return
         if not isinstance(spec, str):
-            raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {spec!r}")
+            raise TypeError("device must be a string like 'cpu' or 'cuda:0', "
+                            f"got {spec!r}")
         kind, _, index = spec.partition(":")
         if kind not in ("cpu", "cuda") or (index and not index.isdigit()):
-            raise RuntimeError(f"Expected one of 'cpu', 'cuda', 'cuda:N' device type, got {spec!r}")
+            raise RuntimeError("Expected one of 'cpu', 'cuda', 'cuda:N' device type, "
+                               f"got {spec!r}")
         if kind == "cpu" and index not in ("", "0"):
             raise RuntimeError(f"cpu device has no index, got {spec!r}")
         self.type = kind
@@ -30,7 +33,8 @@ class device:
     def __eq__(self, other):
         if isinstance(other, str):
             other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        return (isinstance(other, device)
+                and (self.type, self.index) == (other.type, other.index))
 
     def __hash__(self):
         return hash((self.type, self.index))
@@ -52,8 +56,8 @@ def _cupy_or_reason():
     try:
         import cupy
     except Exception as error:  # ImportError, or a broken CUDA install
-        return None, (f"CuPy is not installed ({error}); install it with `pip install -e '.[cuda]'` "
-                      "in the repository (CUDA 12)")
+        return None, (f"CuPy is not installed ({error}); install it with "
+                      "`pip install -e '.[cuda]'` in the repository (CUDA 12)")
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as error:  # no driver, no device
@@ -74,7 +78,8 @@ def cuda_device_count():
 
 
 def _cuda_module_and_index(dev):
-    """CuPy and the GPU index meant by ``dev``: None (GPU 0), an int, ``"cuda:1"`` or a ``device``."""
+    """CuPy and the GPU index meant by ``dev``: None (GPU 0), an int, ``"cuda:1"`` or a
+    ``device``."""
     dev = device(f"cuda:{dev}") if isinstance(dev, int) else device(dev or "cuda")
     if dev.type != "cuda":
         raise ValueError(f"Expected a cuda device, but got: {dev}")
@@ -82,8 +87,9 @@ def _cuda_module_and_index(dev):
 
 
 def cuda_synchronize(dev=None):
-    """Wait until the GPU has finished every op queued on it: CuPy returns from an op as soon as it is
-    queued, so a timing without this measures the queueing, not the work."""
+    """Wait until the GPU has finished every op queued on it: CuPy returns from an op
+    as soon as it is queued, so a timing without this measures the queueing, not the
+    work."""
     cupy, index = _cuda_module_and_index(dev)
     with cupy.cuda.Device(index):
         cupy.cuda.runtime.deviceSynchronize()
@@ -101,9 +107,11 @@ def array_module(dev):
         return np
     cupy, reason = _cupy_or_reason()
     if cupy is None:
-        raise RuntimeError(f"device {dev} was requested but CUDA is not available: {reason}")
+        raise RuntimeError(f"device {dev} was requested but CUDA is not available: "
+                           f"{reason}")
     if dev.index >= cupy.cuda.runtime.getDeviceCount():
-        raise RuntimeError(f"device {dev} was requested but only {cuda_device_count()} GPU(s) exist")
+        raise RuntimeError(f"device {dev} was requested but only "
+                           f"{cuda_device_count()} GPU(s) exist")
     return cupy
 
 
@@ -126,15 +134,18 @@ def same_device(a, b):
     return device_of(a) == device_of(b)
 
 
-def check_same_device(arrays, op_name):
-    """Raise, naming both devices, unless all ``arrays`` live on one device."""
+def check_same_device(arrays, op):
+    """Raise, naming both devices, unless all ``arrays`` live on one device. ``op`` is
+    the op's name, or the op (named only when there is an error to report)."""
     first = arrays[0]
-    for other in arrays[1:]:
-        if type(first) is np.ndarray and type(other) is np.ndarray:
-            continue  # both on the CPU: the common case, decided without building device objects
+    for other in arrays:
+        if type(other) is np.ndarray and type(first) is np.ndarray:
+            continue  # both on the CPU: the common case, decided without device objects
         if device_of(other) != device_of(first):
-            raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
-                               f"{device_of(first)} and {device_of(other)} (in {op_name})")
+            name = op if isinstance(op, str) else type(op).__name__
+            raise RuntimeError(f"Expected all tensors to be on the same device, but "
+                               f"found at least two devices, {device_of(first)} and "
+                               f"{device_of(other)} (in {name})")
 
 
 def to_device(array, dev):
@@ -153,19 +164,25 @@ def get_array_module(array):
 
 
 def is_view_of(view, array):
-    """Whether ``view`` reuses ``array``'s memory. A view's ``base`` is the array that owns the memory
-    (NumPy and CuPy both point views of views at the owner); a copy owns its memory, or has another base."""
-    return view.base is not None and view.base is (array if array.base is None else array.base)
+    """Whether ``view`` reuses ``array``'s memory. A view's ``base`` is the array that
+    owns the memory (NumPy and CuPy both point views of views at the owner); a copy
+    owns its memory, or has another base."""
+    owner = array if array.base is None else array.base
+    return view.base is not None and view.base is owner
 
 
 def check_index_bounds(index, shape):
-    """Raise IndexError, as NumPy does, where an integer index array of ``index`` (a tuple as for ``a[index]``)
-    points past its axis of ``shape``. CuPy checks no bounds: it wraps such an index around (``a[[3]]`` of
-    3 elements reads ``a[0]``), so a GPU tensor would quietly read or write the wrong element."""
+    """Raise IndexError, as NumPy does, where an integer index array of ``index`` (a
+    tuple as for ``a[index]``) points past its axis of ``shape``. CuPy checks no
+    bounds: it wraps such an index around (``a[[3]]`` of 3 elements reads ``a[0]``),
+    so a GPU tensor would quietly read or write the wrong element."""
     if not any(is_gpu_array(item) for item in index):
         return  # NumPy checks by itself
-    spans = [0 if item is None or item is Ellipsis else item.ndim if getattr(item, "dtype", None) == bool else 1
-             for item in index]  # how many axes of the array each entry indexes
+    # how many axes of the array each entry indexes
+    spans = [0 if item is None or item is Ellipsis
+             else item.ndim if getattr(item, "dtype", None) == bool
+             else 1
+             for item in index]
     axis = 0
     for item, span in zip(index, spans):
         if item is Ellipsis:
@@ -174,12 +191,14 @@ def check_index_bounds(index, shape):
             outside = (item >= shape[axis]) | (item < -shape[axis])
             if outside.any():  # one device synchronization
                 bad = int(item.ravel()[outside.ravel().argmax()])
-                raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {shape[axis]}")
+                raise IndexError(f"index {bad} is out of bounds for axis {axis} "
+                                 f"with size {shape[axis]}")
         axis += span
 
 
 def scatter_add(target, index, values):
-    """``target[index] += values`` where repeated indices add up (NumPy and CuPy spell it differently)."""
+    """``target[index] += values`` where repeated indices add up (NumPy and CuPy spell
+    it differently)."""
     if isinstance(target, np.ndarray):
         np.add.at(target, index, values)
     else:
@@ -192,8 +211,9 @@ _erf_each = np.frompyfunc(math.erf, 1, 1)
 
 
 def erf(array):
-    """The error function, elementwise. NumPy has none, so each element goes through ``math.erf`` (C's erf,
-    exact to the last bit but some 40x slower than ``np.tanh``); CuPy has a GPU kernel for it."""
+    """The error function, elementwise. NumPy has none, so each element goes through
+    ``math.erf`` (C's erf, exact to the last bit but some 40x slower than ``np.tanh``);
+    CuPy has a GPU kernel for it."""
     if isinstance(array, np.ndarray):
         return np.asarray(_erf_each(array), dtype=array.dtype)
     from cupyx.scipy.special import erf as erf_kernel

@@ -1,4 +1,5 @@
-"""``tinygrad_tutorial.cuda``: ask whether a GPU can be used, and wait for it, as ``torch.cuda`` does."""
+"""``tinygrad_tutorial.cuda``: ask whether a GPU can be used, and wait for it, as
+``torch.cuda`` does."""
 from .backend import cuda_device_count as device_count
 from .backend import cuda_get_device_name as get_device_name
 from .backend import cuda_is_available as is_available

@@ -1,7 +1,9 @@
-"""Custom Functions in PyTorch's ctx style, as ``torch.autograd.Function`` users write them.
+"""Custom Functions in PyTorch's ctx style, as ``torch.autograd.Function`` users write
+them.
 
-The package's own ops (``ops.py``) compute on raw arrays. Code written for PyTorch instead
-subclasses ``autograd.Function`` with static methods that take a ``ctx`` and work on tensors::
+The package's own ops (``ops.py``) compute on raw arrays. Code written for PyTorch
+instead subclasses ``autograd.Function`` with static methods that take a ``ctx`` and
+work on tensors::
 
     class Cube(Function):
         @staticmethod
@@ -23,16 +25,19 @@ import warnings
 import weakref
 
 from . import autograd
-from .autograd import Function, _modified_in_place, no_grad
+from .autograd import Function, _modified_in_place, no_grad, set_grad_enabled
 from .ops import unbroadcast
 from .tensor import Tensor, broadcast_shape, zeros
 
 
 def apply_ctx_style(cls, *args, **kwargs):
-    """``apply`` of a Function written in PyTorch's ctx style: ``forward(ctx, *args)`` runs on tensors with
-    recording off; when an argument requires grad, one :class:`CustomFunctionNode` becomes the ``grad_fn`` of
-    every output, and ``backward(ctx, *grad_outputs)`` will run in place of autograd through ``forward``."""
-    separate_setup = hasattr(cls, "setup_context")  # PyTorch 2's other spelling: forward(*args), without ctx
+    """``apply`` of a Function written in PyTorch's ctx style: ``forward(ctx, *args)``
+    runs on tensors with recording off; when an argument requires grad, one
+    :class:`CustomFunctionNode` becomes the ``grad_fn`` of every output, and
+    ``backward(ctx, *grad_outputs)`` will run in place of autograd through
+    ``forward``."""
+    # PyTorch 2's other spelling: forward(*args), without ctx
+    separate_setup = hasattr(cls, "setup_context")
     if kwargs or separate_setup:
         args, kwargs = _bound_arguments(cls.forward, args, kwargs, separate_setup)
     ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad for a in args))
@@ -42,11 +47,13 @@ def apply_ctx_style(cls, *args, **kwargs):
             cls.setup_context(ctx, args, result)
         else:
             result = cls.forward(ctx, *args, **kwargs)
-    if autograd._tracer is not None:  # the ops inside forward recorded themselves; this Function as a whole is not
+    # the ops inside forward recorded themselves; this Function as a whole is not
+    if autograd._tracer is not None:
         from .jit import TracerWarning
 
-        warnings.warn(f"{cls.__name__} is a custom Function: the trace records the ops its forward ran, so "
-                      f"replays compute the same values, but gradients through a replay follow those ops, not "
+        warnings.warn(f"{cls.__name__} is a custom Function: the trace records the ops "
+                      "its forward ran, so replays compute the same values, but "
+                      "gradients through a replay follow those ops, not "
                       f"{cls.__name__}.backward", TracerWarning, stacklevel=2)
     if not (autograd.is_grad_enabled() and any(ctx.needs_input_grad)):
         return result
@@ -54,15 +61,17 @@ def apply_ctx_style(cls, *args, **kwargs):
     outputs = tuple(_own_output(out, args) for out in originals)
     node = CustomFunctionNode(cls, ctx, args, outputs)
     for out, original in zip(outputs, originals):
-        if (isinstance(out, Tensor) and out.array.dtype.kind == "f"  # integers carry no gradient
+        # integers carry no gradient
+        if (isinstance(out, Tensor) and out.array.dtype.kind == "f"
                 and not any(original is t for t in ctx.non_differentiable)):
             out._requires_grad, out.grad_fn = True, node
     return outputs if isinstance(result, tuple) else outputs[0]
 
 
 def _bound_arguments(forward, args, kwargs, separate_setup):
-    """Keyword arguments bound to forward's parameters, so that each has its slot in backward's return (as
-    PyTorch does); with ``setup_context``, defaults are filled in too, as PyTorch passes them to it."""
+    """Keyword arguments bound to forward's parameters, so that each has its slot in
+    backward's return (as PyTorch does); with ``setup_context``, defaults are filled in
+    too, as PyTorch passes them to it."""
     if separate_setup:
         bound = inspect.signature(forward).bind(*args, **kwargs)
         bound.apply_defaults()
@@ -72,21 +81,24 @@ def _bound_arguments(forward, args, kwargs, separate_setup):
 
 
 def _own_output(out, args):
-    """An output of forward, ready to take the node as its grad_fn. A tensor that already has a place in the
-    graph (an argument returned as is, say) is left alone: the output is an alias of it (PyTorch makes a view)."""
+    """An output of forward, ready to take the node as its grad_fn. A tensor that
+    already has a place in the graph (an argument returned as is, say) is left alone:
+    the output is an alias of it (PyTorch makes a view)."""
     if isinstance(out, Tensor) and (out._requires_grad or any(out is a for a in args)):
         return out.detach()
     return out
 
 
 class FunctionCtx:
-    """The ``ctx`` that a ctx-style ``forward`` fills and its ``backward`` reads; any attribute may be set on
-    it (``ctx.k = 3``). Tensors go through ``save_for_backward``, so that in-place writes to them are caught."""
+    """The ``ctx`` that a ctx-style ``forward`` fills and its ``backward`` reads; any
+    attribute may be set on it (``ctx.k = 3``). Tensors go through
+    ``save_for_backward``, so that in-place writes to them are caught."""
 
     def __init__(self, needs_input_grad):
         self.needs_input_grad = needs_input_grad  # one bool per argument of forward
         self.to_save, self.non_differentiable, self.materialize_grads = (), (), True
-        self.saved = ()  # (tensor, version, which) for each saved tensor, set once forward has returned
+        # (tensor, version, which) for each saved tensor, set once forward has returned
+        self.saved = ()
 
     def save_for_backward(self, *tensors):
         self.to_save = tensors
@@ -95,12 +107,14 @@ class FunctionCtx:
         self.non_differentiable = outputs
 
     def set_materialize_grads(self, value):
-        """False: backward gets None, not zeros, for an output that received no gradient."""
+        """False: backward gets None, not zeros, for an output that received no
+        gradient."""
         self.materialize_grads = bool(value)
 
     @property
     def saved_tensors(self):
-        """What forward saved; raises, as PyTorch does at this point, if one was written in place since."""
+        """What forward saved; raises, as PyTorch does at this point, if one was written
+        in place since."""
         for tensor, version, which in self.saved:
             if tensor is not None and tensor._version != version:
                 raise _modified_in_place(tensor.array, which, tensor._version, version)
@@ -108,30 +122,37 @@ class FunctionCtx:
 
 
 class CustomFunctionNode(Function):
-    """The graph node of a ctx-style Function: it holds the ``ctx`` and, in backward, calls the Function's
-    own ``backward`` on tensors, then checks that it returned one gradient per argument, each of its shape."""
+    """The graph node of a ctx-style Function: it holds the ``ctx`` and, in backward,
+    calls the Function's own ``backward`` on tensors, then checks that it returned one
+    gradient per argument, each of its shape."""
 
-    saves_inputs = False  # the saved tensors are checked when backward reads ctx.saved_tensors, as in PyTorch
-    gathers_output_grads = True  # one gradient per output, even when there is only one
+    # the saved tensors are checked when backward reads ctx.saved_tensors, as in PyTorch
+    saves_inputs = False
+    outputs_several = True  # one gradient per output, even when there is only one
 
     def __init__(self, function, ctx, args, outputs):
         self.function, self.ctx = function, ctx
         self.inputs = tuple(a for a in args if isinstance(a, Tensor))
-        self.rebase_count = autograd._rebase_count  # see Function.rebase_count
+        self.rebase_count = autograd._inplace.rebases  # see inplace.note_versions
         self.argument_is_tensor = [isinstance(a, Tensor) for a in args]
-        self.outputs = [weakref.ref(out) if isinstance(out, Tensor) else None for out in outputs]
-        # what a missing output gradient is made of: zeros of the output's shape (None for a non-tensor)
-        self.output_specs = [(out.shape, out.dtype, out.device) if isinstance(out, Tensor) else None
-                             for out in outputs]
+        self.outputs = [weakref.ref(out) if isinstance(out, Tensor) else None
+                        for out in outputs]
+        # what a missing output gradient is made of: zeros of the output's shape
+        # (None for a non-tensor)
+        self.output_specs = [(out.shape, out.dtype, out.device)
+                             if isinstance(out, Tensor) else None for out in outputs]
         ctx.saved = [self._saved_entry(tensor, outputs) for tensor in ctx.to_save]
-        ctx.to_save = ()  # it may hold outputs, whose grad_fn is this node: a reference cycle
+        # it may hold outputs, whose grad_fn is this node: a reference cycle
+        ctx.to_save = ()
 
     def _saved_entry(self, tensor, outputs):
-        """(tensor, its version now, how an error names it). A saved output is kept as an alias without
-        grad_fn, so that the node does not keep itself alive through it."""
+        """(tensor, its version now, how an error names it). A saved output is kept as
+        an alias without grad_fn, so that the node does not keep itself alive through
+        it."""
         for i, out in enumerate(outputs):
             if tensor is not None and out is tensor:
-                return tensor.detach(), tensor._version, f", which is output {i} of {self.function.__name__},"
+                which = f", which is output {i} of {self.function.__name__},"
+                return tensor.detach(), tensor._version, which
         return tensor, (tensor._version if tensor is not None else 0), ""
 
     def name(self):
@@ -143,66 +164,99 @@ class CustomFunctionNode(Function):
         self.function = function
 
     def output_index(self, tensor):
-        return next(i for i, ref in enumerate(self.outputs) if ref is not None and ref() is tensor)
+        return next(i for i, ref in enumerate(self.outputs)
+                    if ref is not None and ref() is tensor)
 
-    def add_output_grad(self, grads, output, grad):
-        slots = grads.setdefault(self, [None] * len(self.outputs))
-        i = self.output_index(output)
-        slots[i] = grad if slots[i] is None else slots[i] + grad
+    def in_output_slot(self, output, grad):
+        """``grad``, the gradient of one of the outputs, in that output's slot."""
+        slots = OutputGrads([None] * len(self.outputs))
+        slots[self.output_index(output)] = grad
+        return slots
 
-    def run_output_hooks(self, grads):
-        return [self.output_hooks[i](g) if g is not None and i in self.output_hooks else g
-                for i, g in enumerate(grads)]
+    def each_output_grad(self, grads, hooks):
+        """Each output's gradient after its own hooks (``hooks``: index -> hooks)."""
+        return OutputGrads([hooks[i](g) if g is not None and i in hooks else g
+                            for i, g in enumerate(grads)])
 
-    def backward(self, grads):
-        """The Function's own ``backward`` on tensors, and its answer checked: one gradient per argument."""
-        grad_outputs = [self._grad_output(spec, g) for spec, g in zip(self.output_specs, grads)]
-        with no_grad():
+    def tensor_backward(self, grads):
+        """With ``create_graph``: the Function's ``backward`` runs recorded (its ops on
+        tensors are in the graph), so its gradients can be differentiated again."""
+        return self.backward(grads, recorded=True)
+
+    def backward(self, grads, recorded=False):
+        """The Function's own ``backward`` on tensors, and its answer checked: one
+        gradient per argument (arrays, or with ``recorded`` tensors)."""
+        grad_outputs = [self._grad_output(spec, g)
+                        for spec, g in zip(self.output_specs, grads)]
+        with set_grad_enabled(recorded):
             returned = self.function.backward(self.ctx, *grad_outputs)
         returned = returned if isinstance(returned, tuple) else (returned,)
         expected = len(self.argument_is_tensor)
         if len(returned) > expected and all(g is None for g in returned[expected:]):
             returned = returned[:expected]  # trailing Nones are forgiven, as in PyTorch
         if len(returned) != expected:
-            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
-                               f"{expected}, got {len(returned)})")
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {expected}, got {len(returned)})")
         inputs, input_grads = iter(self.inputs), []
-        for position, (is_tensor, grad) in enumerate(zip(self.argument_is_tensor, returned)):
+        pairs = zip(self.argument_is_tensor, returned)
+        for position, (is_tensor, grad) in enumerate(pairs):
             if not is_tensor:
                 if grad is not None:
-                    raise RuntimeError(f"function {self.name()} returned a gradient different than None at "
-                                       f"position {position + 1}, but the corresponding forward input was not a "
-                                       f"Tensor")
+                    raise RuntimeError(
+                        f"function {self.name()} returned a gradient different than "
+                        f"None at position {position + 1}, but the corresponding "
+                        "forward input was not a Tensor")
                 continue
             x = next(inputs)
-            input_grads.append(self._checked_grad(position, x, grad) if grad is not None else None)
+            grad = (self._checked_grad(position, x, grad, recorded)
+                    if grad is not None else None)
+            input_grads.append(grad)
         return tuple(input_grads)
 
     def _grad_output(self, spec, grad):
-        """The gradient backward receives for one output: zeros (or None) where none arrived."""
+        """The gradient backward receives for one output: zeros (or None) where none
+        arrived."""
         if spec is None:  # a non-tensor output
             return None
         if grad is None:
-            return zeros(spec[0], dtype=spec[1], device=spec[2]) if self.ctx.materialize_grads else None
-        return Tensor(grad)
+            return (zeros(spec[0], dtype=spec[1], device=spec[2])
+                    if self.ctx.materialize_grads else None)
+        return grad if isinstance(grad, Tensor) else Tensor(grad)
 
-    def _checked_grad(self, position, x, grad):
-        """The array of a returned gradient, summed down to the input's shape if it was broadcast."""
+    def _checked_grad(self, position, x, grad, recorded):
+        """A returned gradient, summed down to the input's shape if it was broadcast:
+        its array, or the tensor itself when ``recorded``."""
         if not isinstance(grad, Tensor):
-            raise RuntimeError(f"function {self.name()} returned {type(grad).__name__} as the gradient at index "
-                               f"{position}: expected Tensor or None")
-        if not x.requires_grad:  # nobody will read it (PyTorch does not check its shape either)
+            raise RuntimeError(
+                f"function {self.name()} returned {type(grad).__name__} as the "
+                f"gradient at index {position}: expected Tensor or None")
+        # nobody will read it (PyTorch does not check its shape either)
+        if not x.requires_grad:
             return None
         if grad.device != x.device:
-            raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index {position} - "
-                               f"expected device {x.device} but got {grad.device}")
+            raise RuntimeError(
+                f"Function {self.name()} returned an invalid gradient at index "
+                f"{position} - expected device {x.device} but got {grad.device}")
         if grad.shape != x.shape:
             try:
                 expandable = broadcast_shape(x.shape, grad.shape) == tuple(grad.shape)
             except RuntimeError:
                 expandable = False
             if not expandable:
-                raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index {position} - got "
-                                   f"{list(grad.shape)} but expected shape compatible with {list(x.shape)}")
-            return unbroadcast(grad.array, x.array.shape)
-        return grad.array
+                raise RuntimeError(
+                    f"Function {self.name()} returned an invalid gradient at index "
+                    f"{position} - got {list(grad.shape)} but expected shape "
+                    f"compatible with {list(x.shape)}")
+            return (grad.sum_to_size(x.shape) if recorded
+                    else unbroadcast(grad.array, x.array.shape))
+        return grad if recorded else grad.array
+
+
+class OutputGrads(list):
+    """The gradients of a custom Function's outputs, one slot each (None: none yet);
+    two such lists add up slot by slot, as the backward pass sums them."""
+
+    def __add__(self, other):
+        return OutputGrads([b if a is None else a if b is None else a + b
+                            for a, b in zip(self, other)])

@@ -11,7 +11,8 @@ class dtype:
     def __init__(self, name, numpy_dtype, category):
         self.name = name
         self.numpy = np.dtype(numpy_dtype)
-        self.category = category  # 0 bool, 1 integer, 2 floating point: promotion climbs this ladder
+        # 0 bool, 1 integer, 2 floating point: promotion climbs this ladder
+        self.category = category
         self.is_floating_point = category == 2
 
     def __repr__(self):
@@ -33,8 +34,9 @@ float64 = dtype("float64", np.float64, 2)
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NUMPY = {d.numpy: d for d in ALL}
-_BY_NAME = {d.name: d for d in ALL} | {"float": float32, "double": float64, "half": float16,
-                                          "long": int64, "int": int32, "short": int16}
+_BY_NAME = {d.name: d for d in ALL} | {"float": float32, "double": float64,
+                                       "half": float16, "long": int64, "int": int32,
+                                       "short": int16}
 
 default_float = float32  # for Python floats and float factories: see set_default_dtype
 
@@ -69,14 +71,16 @@ def to_dtype(spec):
     try:
         return _BY_NUMPY[np.dtype(spec)]
     except (TypeError, KeyError):
-        raise TypeError(f"unsupported dtype {spec!r}; use one of {', '.join(d.name for d in ALL)}") from None
+        names = ", ".join(d.name for d in ALL)
+        raise TypeError(f"unsupported dtype {spec!r}; use one of {names}") from None
 
 
 def from_numpy_dtype(numpy_dtype):
     try:
         return _BY_NUMPY[np.dtype(numpy_dtype)]
     except KeyError:
-        raise TypeError(f"NumPy dtype {numpy_dtype} has no tinygrad_tutorial equivalent") from None
+        raise TypeError(f"NumPy dtype {numpy_dtype} has no tinygrad_tutorial "
+                        "equivalent") from None
 
 
 def promote_types(a, b):
@@ -98,8 +102,9 @@ def scalar_dtype(value):
 
 
 def result_type(*operands):
-    """PyTorch's ``result_type``: tensors with dimensions outrank 0-d tensors, which outrank
-    Python scalars; a lower rank only matters when it brings a higher category."""
+    """PyTorch's ``result_type``: tensors with dimensions outrank 0-d tensors, which
+    outrank Python scalars; a lower rank only matters when it brings a higher
+    category."""
     from .tensor import Tensor
 
     ranks = [None, None, None]  # dimensioned tensors, 0-d tensors, Python scalars

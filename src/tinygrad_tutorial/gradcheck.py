@@ -8,7 +8,7 @@ errors that cancel out under a plain sum from hiding.
 import numpy as np
 
 from . import autograd, backend
-from .tensor import Tensor
+from .tensor import Tensor, cat
 
 
 class GradcheckError(RuntimeError):
@@ -16,16 +16,21 @@ class GradcheckError(RuntimeError):
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
-    """True when ``fn``'s backward agrees with float64 central differences for every input
-    that requires grad; otherwise raise (or return False) naming the input and both gradients."""
-    inputs = [_float64_copy(x) for x in (inputs if isinstance(inputs, (tuple, list)) else [inputs])]
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    """True when ``fn``'s backward agrees with float64 central differences for every
+    input that requires grad; otherwise raise (or return False) naming the input and
+    both gradients."""
+    inputs = _float64_copies(inputs)
+    checked = [i for i, x in enumerate(inputs)
+               if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+        raise ValueError("gradcheck: no input requires grad, so there is nothing to "
+                         "check")
     with autograd.enable_grad():
         out = fn(*inputs)
-    v = np.random.default_rng(0).standard_normal(out.shape)  # the random direction to project on
-    out.backward(Tensor(backend.to_device(v.astype(out.array.dtype), out.device)))
+    # the random direction to project on
+    v = np.random.default_rng(0).standard_normal(out.shape)
+    if out.requires_grad:  # (else fn is constant in its inputs: every gradient is 0)
+        out.backward(Tensor(backend.to_device(v.astype(out.array.dtype), out.device)))
 
     for i in checked:
         x = inputs[i]
@@ -34,13 +39,21 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         if not np.allclose(analytic, numeric, rtol=rtol, atol=atol):
             if not raise_exception:
                 return False
-            raise GradcheckError(f"Jacobian mismatch for input {i} (shape {tuple(x.shape)}):\n"
-                                 f"analytic:\n{analytic}\nnumeric:\n{numeric}")
+            raise GradcheckError(f"Jacobian mismatch for input {i} (shape "
+                                 f"{tuple(x.shape)}):\nanalytic:\n{analytic}\n"
+                                 f"numeric:\n{numeric}")
     return True
 
 
+def _float64_copies(inputs):
+    """The inputs (one, or a tuple or list), each floating-point tensor as a fresh
+    float64 leaf (our own memory, so it can be nudged in place); the others as they
+    are."""
+    return [_float64_copy(x) for x in (inputs if isinstance(inputs, (tuple, list))
+                                       else [inputs])]
+
+
 def _float64_copy(x):
-    """A fresh float64 leaf (our own memory, so it can be nudged in place); other inputs pass through."""
     if isinstance(x, Tensor) and x.is_floating_point():
         return Tensor(x.array.astype(np.float64), requires_grad=x.requires_grad)
     return x
@@ -65,3 +78,26 @@ def _numeric_grad(fn, inputs, x, v, eps):
 def _project(out, v):
     """⟨v, out⟩ as a Python float."""
     return float((backend.to_device(out.array, backend.CPU) * v).sum())
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True):
+    """True when the backward pass that ``create_graph=True`` records is itself right:
+    :func:`gradcheck` of the function that maps the inputs to their gradients, the
+    vector-Jacobian product with ``grad_outputs`` (random if not given) taken with
+    ``create_graph=True`` (``torch.autograd.gradgradcheck``)."""
+    inputs = _float64_copies(inputs)
+    with autograd.enable_grad():
+        out = fn(*inputs)
+    if grad_outputs is None:
+        v = np.random.default_rng(1).standard_normal(out.shape)
+        grad_outputs = Tensor(backend.to_device(v, out.device))
+
+    def gradients(*xs):
+        with autograd.enable_grad():
+            wanted = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+            grads = autograd.grad(fn(*xs), wanted, grad_outputs.to(out.dtype),
+                                  create_graph=True, materialize_grads=True)
+        return cat([g.reshape(-1) for g in grads])
+
+    return gradcheck(gradients, inputs, eps, atol, rtol, raise_exception)

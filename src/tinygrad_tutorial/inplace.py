@@ -6,7 +6,7 @@ gradient is wanted (h or w requires grad), the write is also recorded like any o
 h *as it was before the write* (a tensor of its own, with a copy of the old values and
 h's old grad_fn), so the gradient reaches both. Moving h onto the new node is what
 PyTorch calls rebasing its history. Nodes recorded before the write still hold h itself;
-``autograd.inputs_as_recorded`` sends their gradients to h's old grad_fn.
+:func:`inputs_as_recorded` sends their gradients to h's old grad_fn.
 
 A write through a view (``y[0].mul_(3)``, or ``y[0] += 1``, which Python runs as a
 getitem, an in-place add on the view and a setitem back into y) changes the memory of
@@ -15,8 +15,88 @@ the tensor the view was taken from too. That tensor (the view's root) is rebased
 the rest to the root's old value; the view is then taken again from the new root.
 """
 from . import autograd, backend, ops
-from .autograd import Function
+from .autograd import Function, _modified_in_place
 from .ops import unbroadcast
+
+rebases = 0  # how many writes moved a tensor onto a new node (see rebase)
+
+
+# ---------------------------------------------------------------- version checks
+def note_versions(node, inputs, out):
+    """What :func:`check_saved_versions` will compare with, noted as ``node`` is
+    recorded (``Function.record``): the versions of the inputs and the output's version
+    counter, where backward reads them; and how many rebases came before it."""
+    if rebases:
+        node.rebase_count = rebases
+    if node.saves_inputs:
+        node.input_versions = [x._version_counter[0] for x in inputs]
+    if node.saves_output:
+        node.saved_output = out.array, out.shared_version_counter()  # (at version 0)
+
+
+def check_saved_versions(node):
+    """Raise if a tensor that ``node``'s backward is about to read was written in place
+    after the node was recorded.
+
+    Every in-place write bumps the tensor's version counter (shared by its aliases, see
+    ``Tensor._version``); the node noted the versions it saw. A mismatch means the saved
+    values are no longer the ones the output was computed from, as in PyTorch.
+    """
+    if node.saves_inputs:
+        versions = [x._version_counter[0] for x in node.inputs]
+        if versions != node.input_versions:  # something was written: is it read?
+            for i in node.read_inputs():
+                x, expected = node.inputs[i], node.input_versions[i]
+                if versions[i] != expected:
+                    raise _modified_in_place(x.array, "", versions[i], expected)
+    if node.saves_output:
+        array, counter = node.saved_output
+        if counter[0] != 0:
+            raise _modified_in_place(
+                array, f", which is output 0 of {type(node).__name__},", counter[0], 0)
+
+
+def _rebase_count(node):
+    """How many rebases came before ``node`` was recorded (0 unless noted)."""
+    return getattr(node, "rebase_count", 0)
+
+
+def note_view(node, source, out):
+    """If ``out``, made by the view op ``node`` (``ops.View``), shares ``source``'s
+    memory: one memory, one version counter; and the node is what an in-place write
+    through the view must replay on the source."""
+    if backend.is_view_of(out.array, source.array):
+        out._version_counter = source.shared_version_counter()
+        out._view_of, node.source, node.rebase_count = node, source, rebases
+
+
+def inputs_as_recorded(node):
+    """``node.inputs`` as the node saw them when it was recorded (and from now on).
+
+    An in-place write moves a tensor onto a new node (after ``y += 1``, y's grad_fn is
+    that Add), and the write's node keeps, as ``overwritten``, a tensor standing for y
+    as it was. A node recorded before the write still holds y itself, and its gradient
+    must go to y's old grad_fn: each such input is replaced by the tensor it was then. A
+    write's node counts as recorded after every node before it (``rebase_count``), so
+    telling them apart is one comparison.
+    """
+    inputs = node.inputs
+    if not rebases:  # nothing was ever written in place inside a graph
+        return inputs
+    for i, x in enumerate(inputs):
+        if x._version_counter is _tensor.NEVER_WRITTEN:  # not written, not aliased
+            continue
+        recorded = x
+        written = recorded.grad_fn
+        while written is not None and _rebase_count(written) > _rebase_count(node):
+            recorded = written.overwritten  # (a write recorded after the node)
+            written = recorded.grad_fn
+        check_view_is_current(node, recorded)
+        if recorded is not x:
+            inputs = inputs[:i] + (recorded,) + inputs[i + 1:]
+    if inputs is not node.inputs:
+        node.inputs = inputs
+    return inputs
 
 
 def is_recorded(target, operands):
@@ -74,9 +154,10 @@ def rebase(tensor, node):
     recorded earlier send their gradients; it counts as recorded after all of them. An
     input of the node that is ``tensor`` itself is the old one too.
     """
+    global rebases
     overwritten = _snapshot(tensor, copy=False)
-    autograd._rebase_count += 1
-    node.rebase_count, node.overwritten = autograd._rebase_count, overwritten
+    rebases += 1
+    node.rebase_count, node.overwritten = rebases, overwritten
     node.inputs = tuple([overwritten if x is tensor else x for x in node.inputs])
     tensor.grad_fn, tensor._requires_grad = node, True
 
@@ -140,12 +221,12 @@ def check_view_is_current(node, x):
     view = getattr(x, "_view_of", None)
     if view is None:
         return
-    taken = view.rebase_count
+    taken = _rebase_count(view)
     while view is not None and not view.freed:
         source = view.source
         written = source.grad_fn  # the nodes of writes into the source, newest first
-        while written is not None and written.rebase_count > taken:
-            if written is not node and written.rebase_count <= node.rebase_count:
+        while written is not None and _rebase_count(written) > taken:
+            if written is not node and _rebase_count(written) <= _rebase_count(node):
                 raise RuntimeError(
                     f"a view of shape {list(x.shape)} was used after an in-place write "
                     f"into the tensor it is a view of (shape {list(source.shape)}, now "
@@ -168,13 +249,22 @@ class CopySlices(Function):
         return root
 
     def backward(self, grad):  # the written part's gradient to the write, the rest back
-        xp = backend.get_array_module(grad)
-        flat_positions = xp.arange(grad.size).reshape(grad.shape)
-        positions = _view_from(flat_positions, self.view_ops)  # where the view's are
+        positions = self.positions(grad)
         rest = grad.flatten()  # a copy
         written = rest[positions]
         rest[positions] = 0
         return rest.reshape(grad.shape), written
+
+    def tensor_backward(self, grad):
+        positions = self.positions(grad.array)
+        flat = grad.reshape(-1)
+        rest = _zeroed(flat, IndexPut, (positions,))
+        return rest.reshape(grad.shape), flat[positions]
+
+    def positions(self, grad):
+        """Where the view's elements are in the flattened root."""
+        flat_positions = backend.get_array_module(grad).arange(grad.size)
+        return _view_from(flat_positions.reshape(grad.shape), self.view_ops)
 
     def name(self):
         return "CopySlices"
@@ -186,6 +276,7 @@ class SetItem(Function):
     values."""
 
     saves_inputs = False
+    advanced = False  # whether the index holds index arrays (see ops.GetItem)
 
     def forward(self, a, value, index):
         self.index, self.value_shape = index, value.shape
@@ -203,6 +294,11 @@ class SetItem(Function):
         written = view[where]
         return rest, unbroadcast(written, self.value_shape)
 
+    def tensor_backward(self, grad):
+        written = ops.GetItem.apply(grad, index=self.index, advanced=self.advanced)
+        return (_zeroed(grad, type(self), self.index),
+                written.sum_to_size(self.value_shape))
+
     def place(self, array):
         """``(view, where)``: ``view[where]`` are the elements the index selects."""
         return array, self.index
@@ -213,6 +309,7 @@ class SetItem(Function):
 
 class IndexPut(SetItem):  # a[mask] = v, a[[0, 2]] = v: an index_put_ in PyTorch
     name = Function.name
+    advanced = True
 
     def place(self, array):  # x[0, :, idx] = v: v has the shape that x[0, :, idx] has
         return ops.in_torch_layout(array, self.index)
@@ -228,11 +325,19 @@ class Zero(Fill):
 
 class Scatter(SetItem):  # x.scatter_(dim, index, src): x[positions] = src
     name = Function.name
+    advanced = True
 
 
 class Copy(SetItem):  # x.copy_(source): x[...] = source
     def name(self):
         return "CopyBackwards"
+
+
+def _zeroed(grad, setitem, index):
+    """``grad`` with zeros where the SetItem op ``setitem`` writes at ``index``: the
+    write done on a copy and recorded (so it can be differentiated again: it is its
+    own backward), as PyTorch's out-of-place ``index_put``."""
+    return setitem.apply(grad.clone(), grad.new_zeros(()), index=index)
 
 
 from . import tensor as _tensor  # noqa: E402  (last: tensor.py imports this module)

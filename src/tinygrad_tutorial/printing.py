@@ -1,8 +1,9 @@
-"""How a tensor prints: PyTorch's layout, so that printed outputs can be compared with PyTorch's.
+"""How a tensor prints: in PyTorch's layout, so printed outputs compare with PyTorch's.
 
-``format_tensor`` writes ``tensor([[1., 2.]], requires_grad=True)``: values right-aligned to a
-common width, rows wrapped at 80 columns, one number format for the whole tensor (chosen from
-the values shown), and only the corners of a tensor of more than 1000 elements.
+``format_tensor`` writes ``tensor([[1., 2.]], requires_grad=True)``: values
+right-aligned to a common width, rows wrapped at 80 columns, one number format for the
+whole tensor (chosen from the values shown), and only the corners of a tensor of more
+than 1000 elements.
 """
 import numpy as np
 
@@ -15,8 +16,10 @@ _LINE_WIDTH, _THRESHOLD, _EDGE_ITEMS = 80, 1000, 3  # PyTorch's print options
 def format_tensor(t):
     """``tensor([[1., 2.]], requires_grad=True)``, laid out as PyTorch prints it."""
     array = backend.to_device(t.array, backend.CPU)
-    summarize = array.size > _THRESHOLD  # then only the first and last 3 along each dimension are shown...
-    value, width = _value_format(_summarized(array) if summarize else array)  # ...and only they set the format
+    # a large tensor shows only the first and last 3 along each dimension, and only
+    # those values set the number format
+    summarize = array.size > _THRESHOLD
+    value, width = _value_format(_summarized(array) if summarize else array)
     if array.size == 0:
         body = "[]"
     elif array.ndim == 0:
@@ -37,14 +40,17 @@ def format_tensor(t):
     elif t.requires_grad:
         extras.append("requires_grad=True")
     text = "tensor(" + body
-    for extra in extras:  # on the last line while it fits in 80 columns, else on a new line
+    # each extra goes on the last line while it fits in 80 columns, else on a new line
+    for extra in extras:
         last_line = len(text) - text.rfind("\n") + 1
-        text += (", " if last_line + len(extra) + 2 <= _LINE_WIDTH else ",\n" + " " * len("tensor(")) + extra
+        fits = last_line + len(extra) + 2 <= _LINE_WIDTH
+        text += (", " if fits else ",\n" + " " * len("tensor(")) + extra
     return text + ")"
 
 
 def _summarized(array):
-    """The corners PyTorch shows of a large array: the first and last 3 entries along each dimension."""
+    """The corners PyTorch shows of a large array: the first and last 3 entries along
+    each dimension."""
     corners = list(range(_EDGE_ITEMS)) + list(range(-_EDGE_ITEMS, 0))
     for axis, size in enumerate(array.shape):
         if size > 2 * _EDGE_ITEMS:
@@ -56,7 +62,8 @@ def _value_format(array):
     """How each value is written, right-aligned to a common width: (function, width)."""
     if array.dtype.kind == "f" and array.size:
         number = _float_format(array)
-        padded = array[np.isfinite(array) & (array != 0)]  # torch pads to these; nan, inf and 0 don't widen
+        # torch pads to the width of these; nan, inf and 0 don't widen the column
+        padded = array[np.isfinite(array) & (array != 0)]
     else:
         number, padded = str, array
     width = max((len(number(v)) for v in padded.flat), default=1)
@@ -64,26 +71,32 @@ def _value_format(array):
 
 
 def _format_rows(array, value, width, indent, summarize):
-    """Nested brackets; a row holds as many values as fit in 80 columns; ``...`` stands for hidden entries."""
+    """Nested brackets; a row holds as many values as fit in 80 columns; ``...`` stands
+    for hidden entries."""
     hide = summarize and len(array) > 2 * _EDGE_ITEMS
     if array.ndim == 1:
         items = [value(v) for v in (array[:_EDGE_ITEMS] if hide else array)]
         if hide:
             items += [" ..."] + [value(v) for v in array[-_EDGE_ITEMS:]]
         per_line = max(1, (_LINE_WIDTH - indent) // (width + 2))
-        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        lines = [", ".join(items[i:i + per_line])
+                 for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
-    rows = [_format_rows(row, value, width, indent + 1, summarize) for row in (array[:_EDGE_ITEMS] if hide else array)]
+    rows = [_format_rows(row, value, width, indent + 1, summarize)
+            for row in (array[:_EDGE_ITEMS] if hide else array)]
     if hide:
-        rows += ["..."] + [_format_rows(row, value, width, indent + 1, summarize) for row in array[-_EDGE_ITEMS:]]
+        rows += ["..."] + [_format_rows(row, value, width, indent + 1, summarize)
+                           for row in array[-_EDGE_ITEMS:]]
     return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
 
 
 def _float_format(array):
-    """PyTorch's choice: ``1.`` for whole numbers, 4 decimals, or scientific for wide ranges."""
+    """PyTorch's choice: ``1.`` for whole numbers, 4 decimals, or scientific for wide
+    ranges."""
     finite = np.abs(array[np.isfinite(array)]).astype(np.float64)
     nonzero = finite[finite != 0]
-    if nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4 or nonzero.max() / nonzero.min() > 1e3):
+    if nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4
+                         or nonzero.max() / nonzero.min() > 1e3):
         return lambda v: f"{v:.4e}" if np.isfinite(v) else str(v)
     if np.all(finite == np.round(finite)):
         return lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)

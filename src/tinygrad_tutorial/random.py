@@ -54,15 +54,21 @@ def _rng(generator):
 
 
 def normal_array(shape, mean=0.0, std=1.0, generator=None, dtype=dt.float32):
-    values = _rng(generator).standard_normal(tuple(shape), dtype=np.float64 if dtype == dt.float64 else np.float32)
+    values = _rng(generator).standard_normal(tuple(shape), dtype=_drawn_dtype(dtype))
     values = values * std + mean if (mean, std) != (0.0, 1.0) else values
     return values.astype(dtype.numpy, copy=False)  # float16: drawn in float32
 
 
 def uniform_array(shape, low=0.0, high=1.0, generator=None, dtype=dt.float32):
-    values = _rng(generator).random(tuple(shape), dtype=np.float64 if dtype == dt.float64 else np.float32)
+    values = _rng(generator).random(tuple(shape), dtype=_drawn_dtype(dtype))
     values = values * (high - low) + low if (low, high) != (0.0, 1.0) else values
     return values.astype(dtype.numpy, copy=False)
+
+
+def _drawn_dtype(dtype):
+    """The dtype NumPy draws ``dtype``'s values in: float64 for float64, else float32
+    (float16 values are drawn in float32, then converted)."""
+    return np.float64 if dtype == dt.float64 else np.float32
 
 
 def _check_floating(dtype, name, error=NotImplementedError):
@@ -179,6 +185,9 @@ class RandomDraw(autograd.Function):
     def backward(self, grad):
         xp = backend.get_array_module(grad)
         return tuple(xp.zeros(shape, dtype) for shape, dtype in self.parameters)
+
+    def tensor_backward(self, grad):  # zeros still: constants, with no gradient either
+        return tuple(Tensor(array) for array in self.backward(grad.array))
 
 
 class Normal(RandomDraw):

@@ -10,12 +10,13 @@ import numbers
 
 import numpy as np
 
-from . import autograd, backend, inplace, ops
+from . import autograd, backend, hooks, inplace, ops
 from . import dtypes as dt
 from .printing import format_tensor
 
 
-NEVER_WRITTEN = (0,)  # the version counter of a tensor that has no shared one yet (read-only: version 0)
+# the version counter of a tensor that has no shared one yet (read-only: version 0)
+NEVER_WRITTEN = (0,)
 
 
 class Size(tuple):
@@ -31,13 +32,15 @@ class Size(tuple):
 class Tensor:
     # _view_of: the node whose output this tensor is, when that is a view of another
     # tensor (set by Function.apply; else unset): writing through it changes both
+    # _grad_accumulator: a leaf's AccumulateGrad node, once needed (autograd.node_of)
     __slots__ = ("array", "_requires_grad", "_grad", "grad_fn", "_version_counter",
-                 "_view_of", "__weakref__")
+                 "_view_of", "_grad_accumulator", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * tensor`` calls Tensor.__rmul__
 
     def __init__(self, array=(), *sizes, requires_grad=False):
         if type(array) is not np.ndarray:
-            if isinstance(array, np.generic):  # NumPy reductions return scalars, not 0-d arrays
+            # NumPy reductions return scalars, not 0-d arrays
+            if isinstance(array, np.generic):
                 array = np.asarray(array)
             elif not backend.is_gpu_array(array):
                 array = _constructor_array(array, sizes)  # Tensor(2, 3), Tensor([1, 2])
@@ -97,10 +100,12 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if value and self.array.dtype.kind not in "fc":
-            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
+            raise RuntimeError("only Tensors of floating point dtype can require "
+                               f"gradients, got {self.dtype}")
         if not value and self.grad_fn is not None:
-            raise RuntimeError("you can only change requires_grad flags of leaf variables; use detach() to get "
-                               "a tensor outside the graph")
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use "
+                "detach() to get a tensor outside the graph")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -141,49 +146,60 @@ class Tensor:
     def is_leaf(self):
         return self.grad_fn is None
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Fill ``.grad`` of every leaf this tensor depends on (only of ``inputs``, if given) with d(self)/d(leaf)."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False,
+                 inputs=None):
+        """Fill ``.grad`` of every leaf this tensor depends on (only of ``inputs``, if
+        given) with d(self)/d(leaf)."""
         autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor too after ``backward()``."""
         if not self.requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            raise RuntimeError("can't retain_grad on Tensor that has "
+                               "requires_grad=False")
         if self.grad_fn is not None:
-            autograd.retain_grad(self)
+            hooks.retain_grad(self)
 
     def register_hook(self, hook):
-        """Call ``hook(grad)`` with this tensor's gradient during ``backward()``, once it is complete; a tensor
-        the hook returns replaces the gradient. ``handle.remove()`` on the returned handle unregisters it."""
+        """Call ``hook(grad)`` with this tensor's gradient during ``backward()``, once
+        it is complete; a tensor the hook returns replaces the gradient.
+        ``handle.remove()`` on the returned handle unregisters it."""
         if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        return autograd.register_hook(self, hook)
+            raise RuntimeError("cannot register a hook on a tensor that doesn't "
+                               "require gradient")
+        return hooks.register_hook(self, hook)
 
     @property
     def _version(self):
-        """How many times this tensor's memory was written in place (PyTorch's ``x._version``).
+        """How many times this tensor's memory was written in place (PyTorch's
+        ``x._version``).
 
-        Backward compares it with the version a node saw in forward (``Function.check_saved_versions``).
+        Backward compares it with the version a node saw in forward
+        (``Function.check_saved_versions``).
         """
         return self._version_counter[0]
 
     def shared_version_counter(self):
-        """The one-element list counting in-place writes to this memory, shared by every alias of it.
+        """The one-element list counting in-place writes to this memory, shared by
+        every alias of it.
 
-        It is made on first need: most tensors are never written in place nor aliased, and a list per
-        tensor would cost a few percent of a small training step (in the garbage collector). Until then
-        ``_version_counter`` is ``NEVER_WRITTEN``, which reads as version 0 like the list would.
+        It is made on first need: most tensors are never written in place nor aliased,
+        and a list per tensor would cost a few percent of a small training step (in the
+        garbage collector). Until then ``_version_counter`` is ``NEVER_WRITTEN``, which
+        reads as version 0 like the list would.
         """
         if self._version_counter is NEVER_WRITTEN:
             self._version_counter = [0]
         return self._version_counter
 
     def _bump_version(self):
-        """Record an in-place write: every tensor sharing this memory sees the new version."""
+        """Record an in-place write: every tensor sharing this memory sees the new
+        version."""
         self.shared_version_counter()[0] += 1
 
     def detach(self):
-        """The same values, cut out of the graph (shares memory and version counter, as in PyTorch).
+        """The same values, cut out of the graph (shares memory and version counter, as
+        in PyTorch).
 
         ``.data`` differs in one thing, as in PyTorch: a version counter of its own.
         """
@@ -206,8 +222,10 @@ class Tensor:
     # ------------------------------------------------------------ conversion
     def item(self):
         if self.array.size != 1:
-            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
-        if autograd._tracer is not None:  # a Python number cannot be traced: jit warns that it is frozen
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be "
+                               "converted to Scalar")
+        # a Python number cannot be traced: jit warns that it is frozen
+        if autograd._tracer is not None:
             autograd._tracer.python_value(self)
         return self.array.item()
 
@@ -219,15 +237,18 @@ class Tensor:
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. "
                             "Use Tensor.cpu() to copy the tensor to host memory first.")
         if self.requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
         return self.array
 
-    def __array__(self, dtype=None, copy=None):  # lets NumPy and matplotlib read CPU tensors
+    def __array__(self, dtype=None, copy=None):
+        # lets NumPy and matplotlib read CPU tensors
         array = self.detach().numpy()
         return array if dtype is None else array.astype(dtype)
 
     def to(self, *args, dtype=None, device=None):
-        """``to(device)``, ``to(dtype)``, ``to(other_tensor)`` or keywords; a no-op when nothing changes."""
+        """``to(device)``, ``to(dtype)``, ``to(other_tensor)`` or keywords; a no-op
+        when nothing changes."""
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype, device = arg.dtype, arg.device
@@ -241,7 +262,8 @@ class Tensor:
         if device is not None:
             device = backend.device(device)
             if device != out.device:
-                backend.array_module(device)  # raises with the reason when cuda is unavailable
+                # raises with the reason when cuda is unavailable
+                backend.array_module(device)
                 out = ToDevice.apply(out, device=device)
         return out
 
@@ -249,16 +271,18 @@ class Tensor:
         return self.to("cpu")
 
     def cuda(self, device=None):
-        return self.to("cuda" if device is None else backend.device(device if isinstance(device, str)
-                                                                          else f"cuda:{device}"))
+        return self.to("cuda" if device is None
+                       else backend.device(device if isinstance(device, str)
+                                           else f"cuda:{device}"))
 
     def type_as(self, other):
         return self.to(other.dtype)
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
-        """``type(dtype)`` converts, as ``to(dtype)``; ``type()`` names the tensor's type as PyTorch
-        does (``"torch.FloatTensor"``: the legacy names tutorials still print).
-        ``dtype`` may be such a name or class too (``torch.LongTensor``, legacy.py)."""
+        """``type(dtype)`` converts, as ``to(dtype)``; ``type()`` names the tensor's
+        type as PyTorch does (``"torch.FloatTensor"``: the legacy names tutorials still
+        print). ``dtype`` may be such a name or class too (``torch.LongTensor``,
+        legacy.py)."""
         if dtype is None:
             where = "cuda." if self.device.type == "cuda" else ""
             return f"torch.{where}{_LEGACY_TYPE_NAMES[self.dtype]}"
@@ -296,12 +320,14 @@ class Tensor:
 
     def __index__(self):
         if self.array.dtype.kind not in "iu":
-            raise TypeError("only integer tensors of a single element can be converted to an index")
+            raise TypeError("only integer tensors of a single element can be converted "
+                            "to an index")
         return int(self.item())
 
     def __bool__(self):
         if self.array.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} values is ambiguous")
+            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} values "
+                               "is ambiguous")
         return bool(self.item())
 
     def __iter__(self):
@@ -315,13 +341,14 @@ class Tensor:
         return format_tensor(self)
 
     def __format__(self, format_spec):
-        """A 0-d tensor formats as its number, as in PyTorch: ``f"Label: {label}"`` prints ``Label: 5`` and
-        ``f"{loss:.4f}"`` works. (A Parameter, like any other tensor, formats as its repr.)"""
+        """A 0-d tensor formats as its number, as in PyTorch: ``f"Label: {label}"``
+        prints ``Label: 5`` and ``f"{loss:.4f}"`` works. (A Parameter, like any other
+        tensor, formats as its repr.)"""
         if self.ndim == 0 and type(self) is Tensor:
             return self.item().__format__(format_spec)
         return object.__format__(self, format_spec)
 
-    # ------------------------------------------------------------ arithmetic (broadcasting, dtype promotion)
+    # ------------------------------------ arithmetic (broadcasting, dtype promotion)
     def __add__(self, other):
         return _binary(ops.Add, self, other)
 
@@ -348,13 +375,15 @@ class Tensor:
 
     def __pow__(self, exponent):
         if isinstance(exponent, np.generic):
-            exponent = exponent.item()  # a Python number: NumPy 2 would turn float32 ** np.float64 into float64
+            # a Python number: NumPy 2 would turn float32 ** np.float64 into float64
+            exponent = exponent.item()
         if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
             if (isinstance(exponent, numbers.Integral) and exponent < 0
                     and not self.is_floating_point()):  # NumPy raises a ValueError
                 raise RuntimeError("Integers to negative integer powers are not "
                                    "allowed.")
-            base = self.to(dt.result_type(self, exponent))  # int ** 0.5 is float32, bool ** 2 int64, as torch
+            # int ** 0.5 is float32, bool ** 2 int64, as torch
+            base = self.to(dt.result_type(self, exponent))
             return ops.PowScalar.apply(base, exponent=exponent)
         return _binary(ops.Pow, self, exponent)
 
@@ -384,19 +413,22 @@ class Tensor:
         return self.abs()
 
     def add(self, other, alpha=1):
-        """self + alpha·other (``alpha`` as in PyTorch; the operator ``+`` is the hot path, this is not)."""
+        """self + alpha·other (``alpha`` as in PyTorch; the operator ``+`` is the hot
+        path, this is not)."""
         return self + other * alpha if alpha != 1 else self + other
 
     def sub(self, other, alpha=1):
         return self - other * alpha if alpha != 1 else self - other
 
-    def __floordiv__(self, other):  # floor(a / b): piecewise constant, so cut from the graph
+    def __floordiv__(self, other):
+        # floor(a / b): piecewise constant, so cut from the graph
         return _rounded_division(self, other, "floor_divide")
 
     def __rfloordiv__(self, other):
         return _rounded_division(_as_tensor(other, self), self, "floor_divide")
 
-    def __mod__(self, other):  # a - floor(a / b)·b: the remainder has b's sign, as Python's and PyTorch's
+    def __mod__(self, other):
+        # a - floor(a / b)·b: the remainder has b's sign, as Python's and PyTorch's
         return self - (self // other) * other
 
     def __rmod__(self, other):
@@ -465,7 +497,7 @@ class Tensor:
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
-    # & | ^ ~ are bitwise on integers and logical on bools (bool & bool is bool), as in PyTorch
+    # & | ^ ~: bitwise on integers, logical on bools (bool & bool is bool), as PyTorch
     def bitwise_and(self, other):
         return _bitwise("bitwise_and", self, other)
 
@@ -478,7 +510,8 @@ class Tensor:
     def bitwise_not(self):
         return _bitwise("invert", self)
 
-    __and__, __or__, __xor__, __invert__ = bitwise_and, bitwise_or, bitwise_xor, bitwise_not
+    __and__, __or__, __xor__, __invert__ = (bitwise_and, bitwise_or, bitwise_xor,
+                                            bitwise_not)
 
     def __rand__(self, other):
         return _bitwise("bitwise_and", _as_tensor(other, self), self)
@@ -507,38 +540,48 @@ class Tensor:
 
     def allclose(self, other, rtol=1e-5, atol=1e-8):
         xp = backend.get_array_module(self.array)
-        return bool(xp.allclose(self.array, _as_tensor(other, self).array, rtol=rtol, atol=atol))
+        other = _as_tensor(other, self)
+        return bool(xp.allclose(self.array, other.array, rtol=rtol, atol=atol))
 
     def all(self, dim=None, keepdim=False):
-        """True where every element (along ``dim``, or of the whole tensor) is nonzero: a bool tensor."""
+        """True where every element (along ``dim``, or of the whole tensor) is
+        nonzero: a bool tensor."""
         # all(dim=()) reduces over no dim (sum(dim=()) over every dim), as PyTorch
         axis = () if dim == () or dim == [] else _dims(dim, self.ndim)
         return Tensor(self.array.all(axis=axis, keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
-        """True where some element (along ``dim``, or of the whole tensor) is nonzero: a bool tensor."""
+        """True where some element (along ``dim``, or of the whole tensor) is nonzero:
+        a bool tensor."""
         axis = () if dim == () or dim == [] else _dims(dim, self.ndim)
         return Tensor(self.array.any(axis=axis, keepdims=keepdim))
 
     def count_nonzero(self, dim=None):
-        return Tensor((self.array != 0).sum(axis=_dims(dim, self.ndim)).astype(np.int64))
+        counts = (self.array != 0).sum(axis=_dims(dim, self.ndim))
+        return Tensor(counts.astype(np.int64))
 
     def nonzero(self, as_tuple=False):
-        """The positions of the nonzero elements: one row (i, j, ...) each, or one index tensor per dimension."""
+        """The positions of the nonzero elements: one row (i, j, ...) each, or one
+        index tensor per dimension."""
         xp = backend.get_array_module(self.array)
-        positions = [p.astype(np.int64) for p in xp.nonzero(xp.atleast_1d(self.array))]  # NumPy refuses 0-d
+        positions = [p.astype(np.int64)  # atleast_1d: NumPy refuses 0-d
+                     for p in xp.nonzero(xp.atleast_1d(self.array))]
         if as_tuple:
             return tuple(Tensor(p) for p in positions)
-        rows = xp.stack(positions, axis=1) if self.ndim else xp.zeros((len(positions[0]), 0), np.int64)
+        rows = (xp.stack(positions, axis=1) if self.ndim
+                else xp.zeros((len(positions[0]), 0), np.int64))
         return Tensor(rows)
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-        """The distinct values, always sorted; ``return_inverse``: where each element's value is in them;
-        ``return_counts``: how often each occurs. A selection of values, with no gradient (as PyTorch)."""
+        """The distinct values, always sorted; ``return_inverse``: where each element's
+        value is in them; ``return_counts``: how often each occurs. A selection of
+        values, with no gradient (as PyTorch)."""
         if dim is not None:
-            raise NotImplementedError("unique(dim=...) is not implemented; only unique over all elements")
+            raise NotImplementedError("unique(dim=...) is not implemented; only "
+                                      "unique over all elements")
         xp = backend.get_array_module(self.array)
-        values, inverse, counts = xp.unique(self.array, return_inverse=True, return_counts=True)
+        values, inverse, counts = xp.unique(self.array, return_inverse=True,
+                                            return_counts=True)
         out = [Tensor(values)]
         if return_inverse:
             out.append(Tensor(inverse.reshape(self.shape).astype(np.int64)))
@@ -604,7 +647,8 @@ class Tensor:
     arcsin, arccos, arctan = asin, acos, atan
 
     def atan2(self, other):
-        """The angle of the point (other, self) in (-π, π]: atan(self / other) in the right quadrant."""
+        """The angle of the point (other, self) in (-π, π]: atan(self / other) in the
+        right quadrant."""
         return _binary(ops.Atan2, *_floating_pair(self, other))
 
     arctan2 = atan2
@@ -612,27 +656,33 @@ class Tensor:
     def hypot(self, other):
         """√(self² + other²), without overflow in the squares."""
         if not self.is_floating_point():
-            raise RuntimeError(f"hypot: expected floating point tensors, got {self.dtype}")
+            raise RuntimeError("hypot: expected floating point tensors, got "
+                               f"{self.dtype}")
         return _binary(ops.Hypot, self, other)
 
     def relu(self):
         return ops.ReLU.apply(self)
 
     def floor(self):
-        return ops.Rounding.apply(self, how="floor") if self.is_floating_point() else self.clone()
+        return (ops.Rounding.apply(self, how="floor") if self.is_floating_point()
+                else self.clone())
 
     def ceil(self):
-        return ops.Rounding.apply(self, how="ceil") if self.is_floating_point() else self.clone()
+        return (ops.Rounding.apply(self, how="ceil") if self.is_floating_point()
+                else self.clone())
 
     def trunc(self):
-        return ops.Rounding.apply(self, how="trunc") if self.is_floating_point() else self.clone()
+        return (ops.Rounding.apply(self, how="trunc") if self.is_floating_point()
+                else self.clone())
 
     def round(self, decimals=0):
-        """To the nearest integer, halves to the even one (``decimals``: to that many decimal places)."""
+        """To the nearest integer, halves to the even one (``decimals``: to that many
+        decimal places)."""
         if not self.is_floating_point():
             return self.clone()
         if decimals:
-            return ops.Rounding.apply(self * 10.0 ** decimals, how="round") / 10.0 ** decimals
+            scale = 10.0 ** decimals
+            return ops.Rounding.apply(self * scale, how="round") / scale
         return ops.Rounding.apply(self, how="round")
 
     def sign(self):
@@ -641,9 +691,11 @@ class Tensor:
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds per element, with their own gradients
+        # bounds per element, with their own gradients
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
             return _clamp_by_tensors(self, min, max)
-        x = self.to(dt.result_type(self, *(bound for bound in (min, max) if bound is not None)))  # int.clamp(0.5)
+        bounds = [bound for bound in (min, max) if bound is not None]
+        x = self.to(dt.result_type(self, *bounds))  # int.clamp(0.5)
         return ops.Clamp.apply(x, low=min, high=max)
 
     clip = clamp
@@ -673,20 +725,24 @@ class Tensor:
         return 1 / self.sqrt()
 
     def tril(self, diagonal=0):
-        """The lower triangle (entries on or below the ``diagonal``-th diagonal) of the last two dimensions."""
+        """The lower triangle (entries on or below the ``diagonal``-th diagonal) of the
+        last two dimensions."""
         return self._triangle(diagonal, lower=True)
 
     def triu(self, diagonal=0):
-        """The upper triangle; ``triu(full((n, n), -inf), diagonal=1)`` is the causal mask of attention."""
+        """The upper triangle; ``triu(full((n, n), -inf), diagonal=1)`` is the causal
+        mask of attention."""
         return self._triangle(diagonal, lower=False)
 
     def _triangle(self, diagonal, lower):
         if self.ndim < 2:
-            raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+            name = "tril" if lower else "triu"
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
         rows, cols = self.shape[-2:]
         xp = backend.get_array_module(self.array)
         below = xp.tri(rows, cols, diagonal if lower else diagonal - 1, bool)
-        zero = Tensor(xp.zeros((), self.array.dtype))  # of the input's dtype: a bool mask stays bool
+        # of the input's dtype: a bool mask stays bool
+        zero = Tensor(xp.zeros((), self.array.dtype))
         return where(Tensor(below if lower else ~below), self, zero)
 
     # ------------------------------------------------------------ reductions
@@ -694,9 +750,27 @@ class Tensor:
         x = _accumulator(self, dtype)
         return ops.Sum.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
 
+    def sum_to_size(self, *size):
+        """Summed down to ``size``, which the tensor's shape broadcasts from: the sum
+        over every dimension broadcasting added or stretched (the backward of
+        broadcasting, in tensor ops)."""
+        shape = (tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int)
+                 else size)
+        extra = self.ndim - len(shape)
+        if extra < 0 or any(n != 1 and n != m
+                            for n, m in zip(shape, self.shape[extra:])):
+            raise RuntimeError(f"size {list(shape)} is not expandable to size "
+                               f"{list(self.shape)}")
+        out = self.sum(dim=tuple(range(extra))) if extra else self
+        stretched = tuple(i for i, n in enumerate(shape)
+                          if n == 1 and out.shape[i] != 1)
+        return out.sum(dim=stretched, keepdim=True) if stretched else out
+
     def prod(self, dim=None, keepdim=False, dtype=None):
-        if dim is not None and not isinstance(dim, int):  # sum takes several dims, prod one (as PyTorch)
-            raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+        # sum takes several dims, prod one (as PyTorch)
+        if dim is not None and not isinstance(dim, int):
+            raise TypeError("prod(): argument 'dim' must be int, not "
+                            f"{type(dim).__name__}")
         x = _accumulator(self, dtype)
         return ops.Prod.apply(x, axis=_dims(dim, x.ndim), keepdim=keepdim)
 
@@ -708,8 +782,9 @@ class Tensor:
         return ops.CumSum.apply(x, axis=_dim(dim, x.ndim))
 
     def cumprod(self, dim, dtype=None):
-        """Running products along ``dim``, each the previous one times the next entry: made of products
-        only, so the gradient is exact with zeros too (dividing the output by x would not be)."""
+        """Running products along ``dim``, each the previous one times the next entry:
+        made of products only, so the gradient is exact with zeros too (dividing the
+        output by x would not be)."""
         x = _accumulator(self, dtype)
         if x.ndim == 0:
             return x.reshape(1).cumprod(0).reshape(())
@@ -725,10 +800,12 @@ class Tensor:
     def unbind(self, dim=0):
         """The slices along ``dim``, that dimension removed."""
         axis = _dim(dim, self.ndim)
-        return tuple(self[(slice(None),) * axis + (i,)] for i in range(self.shape[axis]))
+        return tuple(self[(slice(None),) * axis + (i,)]
+                     for i in range(self.shape[axis]))
 
     def amax(self, dim=(), keepdim=False):
-        """The largest entry over ``dim`` (every dim when empty); tied maxima share the gradient."""
+        """The largest entry over ``dim`` (every dim when empty); tied maxima share the
+        gradient."""
         axis = _dims(dim, self.ndim)
         _check_reducible(self, "amax", None if axis is None else dim)
         return ops.AMax.apply(self, axis=axis, keepdim=keepdim)
@@ -738,39 +815,44 @@ class Tensor:
         return -(-self).amax(dim, keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        """``torch.norm``: "fro" (the default: the 2-norm of all elements of ``dim``) and numbers p give
-        vector norms over ``dim`` (every element when None); "nuc" is a matrix norm."""
+        """``torch.norm``: "fro" (the default: the 2-norm of all elements of ``dim``)
+        and numbers p give vector norms over ``dim`` (every element when None); "nuc"
+        is a matrix norm."""
         from . import linalg  # linalg builds on Tensor
 
         x = self if dtype is None else self.to(dtype)
         if p == "nuc":
-            return linalg.matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
+            dims = (-2, -1) if dim is None else dim
+            return linalg.matrix_norm(x, "nuc", dims, keepdim)
         return linalg.vector_norm(x, 2 if p == "fro" else p, dim, keepdim)
 
     def mean(self, dim=None, keepdim=False):
         if not self.is_floating_point():
-            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating point, "
-                               f"got {self.dtype}")
+            raise RuntimeError("mean(): could not infer output dtype. Input dtype must "
+                               f"be floating point, got {self.dtype}")
         axes = _dims(dim, self.ndim)
-        count = self.numel() if axes is None else int(np.prod([self.shape[a] for a in np.atleast_1d(axes)]))
+        count = (self.numel() if axes is None
+                 else int(np.prod([self.shape[a] for a in np.atleast_1d(axes)])))
         return self.sum(dim, keepdim) / count
 
     def var(self, dim=None, keepdim=False, correction=1, unbiased=None):
         if unbiased is not None:
             correction = int(unbiased)
         axes = _dims(dim, self.ndim)
-        count = self.numel() if axes is None else int(np.prod([self.shape[a] for a in np.atleast_1d(axes)]))
+        count = (self.numel() if axes is None
+                 else int(np.prod([self.shape[a] for a in np.atleast_1d(axes)])))
         centered = self - self.mean(dim, keepdim=True)
         return (centered * centered).sum(dim, keepdim) / max(count - correction, 0)
 
     def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
         from .linalg import _power_flat_at_zero  # linalg builds on Tensor
 
-        # √var, with gradient 0 where all entries are equal (as PyTorch), not ∞·0 = nan
+        # √var; gradient 0 where all entries are equal (as PyTorch), not ∞·0 = nan
         return _power_flat_at_zero(self.var(dim, keepdim, correction, unbiased), 0.5)
 
     def max(self, dim=None, keepdim=False):
-        """``max()`` of everything; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` is elementwise."""
+        """``max()`` of everything; ``max(dim)`` gives ``(values, indices)``;
+        ``max(other)`` is elementwise."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         _check_reducible(self, "max", dim)
@@ -797,26 +879,33 @@ class Tensor:
         return _arg_reduce(self.array.argmax, self, dim, keepdim)
 
     def argsort(self, dim=-1, descending=False, stable=False):
-        """The indices that sort ``dim`` (ties keep their order: a stable sort, whatever ``stable`` says)."""
+        """The indices that sort ``dim`` (ties keep their order: a stable sort,
+        whatever ``stable`` says)."""
         key = self.array
-        if descending:  # sorting an order-reversing image ascending keeps ties in order (~ for ints and bools)
+        # sorting an order-reversing image ascending keeps ties in order (~ for ints and
+        # bools)
+        if descending:
             key = -key if key.dtype.kind == "f" else ~key
-        order = backend.get_array_module(key).argsort(key, axis=_dim(dim, self.ndim) if self.ndim else None,
-                                                      kind="stable")
+        axis = _dim(dim, self.ndim) if self.ndim else None
+        order = backend.get_array_module(key).argsort(key, axis=axis, kind="stable")
         return Tensor(order.astype(np.int64).reshape(self.shape))
 
     def sort(self, dim=-1, descending=False, stable=False):
-        """``(values, indices)`` along ``dim``; the values are gathered, so gradients flow back to their places."""
+        """``(values, indices)`` along ``dim``; the values are gathered, so gradients
+        flow back to their places."""
         indices = self.argsort(dim, descending, stable)
-        return ValuesIndices(self.gather(dim, indices) if self.ndim else self, indices, "sort")
+        values = self.gather(dim, indices) if self.ndim else self
+        return ValuesIndices(values, indices, "sort")
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
-        """The ``k`` largest (or smallest) entries along ``dim``, with their indices, largest first."""
+        """The ``k`` largest (or smallest) entries along ``dim``, with their indices,
+        largest first."""
         axis = _dim(dim, self.ndim)
         if not 0 <= k <= (self.shape[axis] if self.ndim else 1):
-            raise RuntimeError(f"topk: k ({k}) is out of range for dimension {axis} of size "
-                               f"{self.shape[axis] if self.ndim else 1}")
-        indices = self.argsort(axis, descending=largest)[(slice(None),) * axis + (slice(0, k),)]
+            raise RuntimeError(f"topk: k ({k}) is out of range for dimension {axis} "
+                               f"of size {self.shape[axis] if self.ndim else 1}")
+        first_k = (slice(None),) * axis + (slice(0, k),)
+        indices = self.argsort(axis, descending=largest)[first_k]
         return ValuesIndices(self.gather(axis, indices), indices, "topk")
 
     def argmin(self, dim=None, keepdim=False):
@@ -836,8 +925,8 @@ class Tensor:
         return ops.LogSoftmax.apply(x, axis=axis)
 
     def logsumexp(self, dim, keepdim=False):
-        """log Σ e^x over ``dim`` (an int or a tuple), without overflow; its gradient is
-        the softmax."""
+        """log Σ e^x over ``dim`` (an int or a tuple), without overflow; its gradient
+        is the softmax."""
         axis = _dims(dim, self.ndim)
         return ops.LogSumExp.apply(_floating(self), axis=axis, keepdim=keepdim)
 
@@ -849,7 +938,8 @@ class Tensor:
         try:
             return ops.Reshape.apply(self, shape=shape)
         except ValueError:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {self.numel()}") from None
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size "
+                               f"{self.numel()}") from None
 
     view = reshape
 
@@ -861,14 +951,17 @@ class Tensor:
             return self.reshape(1)
         start, end = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
         shape = self.shape
-        return self.reshape(shape[:start] + (-1,) + shape[end + 1:]) if start <= end else self
+        return (self.reshape(shape[:start] + (-1,) + shape[end + 1:]) if start <= end
+                else self)
 
     def squeeze(self, dim=None):
         if dim is None:
             shape = tuple(n for n in self.shape if n != 1)
         else:
-            dims = {_dim(d, self.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
-            shape = tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1))
+            listed = dim if isinstance(dim, (tuple, list)) else (dim,)
+            dims = {_dim(d, self.ndim) for d in listed}
+            shape = tuple(n for i, n in enumerate(self.shape)
+                          if not (i in dims and n == 1))
         return self.reshape(shape)
 
     def unsqueeze(self, dim):
@@ -876,7 +969,8 @@ class Tensor:
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def unsqueeze_(self, dim):
-        """``unsqueeze`` applied to this tensor itself: its shape changes, its memory stays."""
+        """``unsqueeze`` applied to this tensor itself: its shape changes, its memory
+        stays."""
         return self._reshape_(self.unsqueeze(dim).shape)
 
     def squeeze_(self, dim=None):
@@ -886,15 +980,17 @@ class Tensor:
         self._check_inplace()
         if inplace.is_recorded(self, ()):  # in the graph: the reshape of what it was
             inplace.rebase(self, ops.Reshape.apply(self, shape=shape).grad_fn)
-        self.array = self.array.reshape(shape)  # a view of the same memory, so aliases still share it
+        # a view of the same memory, so aliases still share it
+        self.array = self.array.reshape(shape)
         self._bump_version()  # (as PyTorch counts it)
         return self
 
     def permute(self, *dims):
         dims = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
         if sorted(dims) != list(range(self.ndim)):
-            raise RuntimeError(f"permute(): dims {dims} are not a permutation of the {self.ndim} dims of a tensor "
-                               f"of shape {tuple(self.shape)}")
+            raise RuntimeError(f"permute(): dims {dims} are not a permutation of the "
+                               f"{self.ndim} dims of a tensor of shape "
+                               f"{tuple(self.shape)}")
         return ops.Permute.apply(self, dims=dims)
 
     def transpose(self, dim0, dim1):
@@ -903,11 +999,13 @@ class Tensor:
         if not self.ndim:  # a 0-d tensor's only dim is itself
             return self
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return ops.Permute.apply(self, dims=tuple(dims))  # a permutation by construction: no need to check
+        # a permutation by construction: no need to check
+        return ops.Permute.apply(self, dims=tuple(dims))
 
     def t(self):
         if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+            raise RuntimeError("t() expects a tensor with <= 2 dimensions, "
+                               f"but self is {self.ndim}D")
         return ops.Permute.apply(self, dims=(1, 0)) if self.ndim == 2 else self
 
     @property
@@ -922,25 +1020,32 @@ class Tensor:
         shape = _shape_arg(shape)
         new_dims = len(shape) - self.ndim
         if new_dims < 0:
-            raise RuntimeError(f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
-                               f"the number of dimensions in the tensor ({self.ndim})")
-        shape = tuple(self.shape[i - new_dims] if n == -1 else n for i, n in enumerate(shape))  # -1 keeps a size
+            raise RuntimeError(f"expand: the number of sizes provided ({len(shape)}) "
+                               "must be greater or equal to the number of dimensions "
+                               f"in the tensor ({self.ndim})")
+        # -1 keeps a size
+        shape = tuple(self.shape[i - new_dims] if n == -1 else n
+                      for i, n in enumerate(shape))
         for dim, size in enumerate(self.shape):
             if size != 1 and size != shape[new_dims + dim]:
-                raise RuntimeError(f"The expanded size of the tensor ({shape[new_dims + dim]}) must match the "
-                                   f"existing size ({size}) at non-singleton dimension {new_dims + dim}.  Target "
-                                   f"sizes: {list(shape)}.  Tensor sizes: {list(self.shape)}")
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({shape[new_dims + dim]}) must "
+                    f"match the existing size ({size}) at non-singleton dimension "
+                    f"{new_dims + dim}.  Target sizes: {list(shape)}.  Tensor sizes: "
+                    f"{list(self.shape)}")
         return ops.Expand.apply(self, shape=shape)
 
     def expand_as(self, other):
         return self.expand(other.shape)
 
     def flip(self, *dims):
-        """The elements in reverse order along each of ``dims`` (a new tensor, as in PyTorch)."""
+        """The elements in reverse order along each of ``dims`` (a new tensor, as in
+        PyTorch)."""
         axes = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
         for i, axis in enumerate(axes):
             if axis in axes[:i]:
-                raise RuntimeError(f"dim {axis} appears multiple times in the list of dims")
+                raise RuntimeError(f"dim {axis} appears multiple times in the list "
+                                   "of dims")
         return ops.Flip.apply(self, axes=axes if self.ndim else ())
 
     def __getitem__(self, index):
@@ -948,12 +1053,14 @@ class Tensor:
         return ops.GetItem.apply(self, index=index, advanced=advanced)
 
     def split(self, split_size_or_sections, dim=0):
-        """Pieces of ``split_size`` along ``dim`` (the last one smaller), or of the listed sizes: slices."""
+        """Pieces of ``split_size`` along ``dim`` (the last one smaller), or of the
+        listed sizes: slices."""
         dim = _dim(dim, self.ndim)
         total = self.shape[dim]
         if isinstance(split_size_or_sections, int):
             step = split_size_or_sections
-            sizes = [min(step, total - start) for start in range(0, total, step)] if step > 0 else None
+            sizes = ([min(step, total - start) for start in range(0, total, step)]
+                     if step > 0 else None)
             if not total and step >= 0:  # an empty dim splits into one empty piece
                 sizes = [0]
             elif not step:
@@ -962,13 +1069,16 @@ class Tensor:
         else:
             sizes = list(split_size_or_sections)
         if not sizes or sum(sizes) != total:
-            raise RuntimeError(f"split: sizes {split_size_or_sections} do not split dimension {dim} of size {total}")
+            raise RuntimeError(f"split: sizes {split_size_or_sections} do not split "
+                               f"dimension {dim} of size {total}")
         starts = np.cumsum([0] + sizes[:-1])
         before = (slice(None),) * dim
-        return tuple(self[before + (slice(int(start), int(start) + size),)] for start, size in zip(starts, sizes))
+        return tuple(self[before + (slice(int(start), int(start) + size),)]
+                     for start, size in zip(starts, sizes))
 
     def chunk(self, chunks, dim=0):
-        """``chunks`` pieces along ``dim``, each of ceil(size / chunks) entries (the last may be smaller)."""
+        """``chunks`` pieces along ``dim``, each of ceil(size / chunks) entries (the
+        last may be smaller)."""
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: "
                                f"{chunks}")
@@ -978,27 +1088,33 @@ class Tensor:
         return self.split(-(-size // chunks), dim)
 
     def repeat(self, *sizes):
-        """The tensor tiled ``sizes[i]`` times along dimension i: each dimension gets a new one in front,
-        expanded to the repeat count, and the two are merged (so the gradient sums over the copies)."""
+        """The tensor tiled ``sizes[i]`` times along dimension i: each dimension gets a
+        new one in front, expanded to the repeat count, and the two are merged (so the
+        gradient sums over the copies)."""
         sizes = _shape_arg(sizes)
         if len(sizes) < self.ndim:
-            raise RuntimeError(f"Number of dimensions of repeat dims ({len(sizes)}) can not be smaller than "
-                               f"number of dimensions of tensor ({self.ndim})")
+            raise RuntimeError(f"Number of dimensions of repeat dims ({len(sizes)}) "
+                               "can not be smaller than number of dimensions of "
+                               f"tensor ({self.ndim})")
         shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
         interleaved = self.reshape([n for size in shape for n in (1, size)])
-        tiled = interleaved.expand([n for count, size in zip(sizes, shape) for n in (count, size)])
+        tiled = interleaved.expand([n for count, size in zip(sizes, shape)
+                                    for n in (count, size)])
         out = tiled.reshape([count * size for count, size in zip(sizes, shape)])
         # a copy always, as PyTorch's: reshape gives a view of self for repeats of 1
         return out if out.array.flags.owndata else out.clone()
 
     def roll(self, shifts, dims=None):
-        """Shift the entries ``shifts`` places along ``dims``; what falls off the end comes back at the start.
-        (Without ``dims``: along the flattened tensor.) Two slices swapped, so the gradient rolls back."""
+        """Shift the entries ``shifts`` places along ``dims``; what falls off the end
+        comes back at the start. (Without ``dims``: along the flattened tensor.) Two
+        slices swapped, so the gradient rolls back."""
         if dims is None:
             return self.flatten().roll(shifts, 0).reshape(self.shape)
-        shifts, dims = (shifts, dims) if isinstance(shifts, (tuple, list)) else ((shifts,), (dims,))
+        shifts, dims = ((shifts, dims) if isinstance(shifts, (tuple, list))
+                        else ((shifts,), (dims,)))
         if len(shifts) != len(dims):
-            raise RuntimeError(f"roll: shifts and dims must have the same length, got {len(shifts)} and {len(dims)}")
+            raise RuntimeError("roll: shifts and dims must have the same length, got "
+                               f"{len(shifts)} and {len(dims)}")
         out = self
         for shift, dim in zip(shifts, dims):
             axis = _dim(dim, self.ndim)
@@ -1006,22 +1122,29 @@ class Tensor:
             cut = size - shift % size if size else 0
             if self.ndim and 0 < cut < size:
                 before = (slice(None),) * axis
-                out = cat([out[before + (slice(cut, None),)], out[before + (slice(0, cut),)]], axis)
+                out = cat([out[before + (slice(cut, None),)],
+                           out[before + (slice(0, cut),)]], axis)
         return out
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
-        """The entries x[i, i + offset] of the (dim1, dim2) planes, along a new last dimension."""
+        """The entries x[i, i + offset] of the (dim1, dim2) planes, along a new last
+        dimension."""
         dim1, dim2 = _dim(dim1, self.ndim), _dim(dim2, self.ndim)
         if dim1 == dim2:
-            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+            raise RuntimeError("diagonal dimensions cannot be identical "
+                               f"{dim1}, {dim2}")
         rows, cols = self.shape[dim1], self.shape[dim2]
-        length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+        length = max(0, min(rows, cols - offset) if offset >= 0
+                     else min(rows + offset, cols))
         steps = backend.get_array_module(self.array).arange(length)
-        planes_last = self.permute([d for d in range(self.ndim) if d not in (dim1, dim2)] + [dim1, dim2])
-        return planes_last[..., Tensor(steps - min(offset, 0)), Tensor(steps + max(offset, 0))]
+        others = [d for d in range(self.ndim) if d not in (dim1, dim2)]
+        planes_last = self.permute(others + [dim1, dim2])
+        return planes_last[..., Tensor(steps - min(offset, 0)),
+                           Tensor(steps + max(offset, 0))]
 
     def diag(self, diagonal=0):
-        """A vector put on the ``diagonal``-th diagonal of a square matrix, or a matrix's diagonal as a vector."""
+        """A vector put on the ``diagonal``-th diagonal of a square matrix, or a
+        matrix's diagonal as a vector."""
         if self.ndim == 2:
             return self.diagonal(diagonal)
         if self.ndim != 1:
@@ -1031,45 +1154,56 @@ class Tensor:
         rows, cols = xp.arange(size)[:, None], xp.arange(size)[None, :]
         if not len(self):
             return zeros(size, size, dtype=self.dtype, device=self.device)
-        source = xp.clip(rows if diagonal >= 0 else cols, 0, len(self) - 1)  # which entry each row (or column) shows
-        return where(Tensor(cols - rows == diagonal), self[Tensor(source)], _as_tensor(0, self))
+        # which entry each row (or column) shows
+        source = xp.clip(rows if diagonal >= 0 else cols, 0, len(self) - 1)
+        return where(Tensor(cols - rows == diagonal), self[Tensor(source)],
+                     _as_tensor(0, self))
 
     def trace(self):
         if self.ndim != 2:
-            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+            raise RuntimeError("trace: expected a matrix, but got tensor with dim "
+                               f"{self.ndim}")
         return self.diagonal().sum()
 
     def contiguous(self):
-        """Itself when its memory is laid out row by row, else a copy (values are the same either way)."""
+        """Itself when its memory is laid out row by row, else a copy (values are the
+        same either way)."""
         if self.is_contiguous():
             return self
-        return self.flatten().reshape(self.shape)  # flattening a strided array copies it row by row
+        # flattening a strided array copies it row by row
+        return self.flatten().reshape(self.shape)
 
     def is_contiguous(self):
         return bool(self.array.flags.c_contiguous)
 
     def gather(self, dim, index):
-        """``out[i][j] = self[i][index[i][j]]`` for dim=1: along ``dim``, pick the entries ``index`` names.
-        It is indexing with one array per dimension, so GetItem's backward adds the gradients up."""
+        """``out[i][j] = self[i][index[i][j]]`` for dim=1: along ``dim``, pick the
+        entries ``index`` names. It is indexing with one array per dimension, so
+        GetItem's backward adds the gradients up."""
         positions, _ = _positions_along(self, dim, index, "gather")
-        return self[positions].reshape(index.shape)  # reshape: a 0-d index gives a 0-d result
+        # reshape: a 0-d index gives a 0-d result
+        return self[positions].reshape(index.shape)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         """A tensor from ``data`` with this one's dtype and device (unless given)."""
-        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                     requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+                     requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
-                    requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype,
+                    device=device or self.device, requires_grad=requires_grad)
 
     # ------------------------------------------------------------ in place (inplace.py)
     def _check_inplace(self, what="a leaf Variable"):
@@ -1108,10 +1242,12 @@ class Tensor:
         """Put ``result``'s values into this tensor's memory (every alias sees them) and
         count the write."""
         if tuple(result.shape) != tuple(self.shape):
-            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
-                               f"{list(result.shape)}")
-        if result.array.dtype != self.array.dtype and dt.promote_types(result.dtype, self.dtype) != self.dtype:
-            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {self.dtype}")
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match "
+                               f"the broadcast shape {list(result.shape)}")
+        if (result.array.dtype != self.array.dtype
+                and dt.promote_types(result.dtype, self.dtype) != self.dtype):
+            raise RuntimeError(f"result type {result.dtype} can't be cast to the "
+                               f"desired output type {self.dtype}")
         if result.array is not self.array:  # (a setitem's node wrote into it itself)
             self.array[...] = result.array
         self._bump_version()
@@ -1149,13 +1285,15 @@ class Tensor:
         self._check_inplace()
         if inplace.is_recorded(self, (value,)):
             return inplace.set_values(self, node, (), _as_tensor(value, self))
-        self.array[...] = value.item() if isinstance(value, Tensor) else value  # a GPU array takes numbers only
+        # a GPU array takes numbers only
+        self.array[...] = value.item() if isinstance(value, Tensor) else value
         self._bump_version()
         return self
 
     def scatter_(self, dim, index, src=None, *, value=None):
-        """``self[i][index[i][j]] = src[i][j]`` for dim=1 (or ``= value``): the reverse of ``gather``.
-        PyTorch's Transforms tutorial one-hot encodes a label with ``zeros(10).scatter_(0, tensor(y), value=1)``."""
+        """``self[i][index[i][j]] = src[i][j]`` for dim=1 (or ``= value``): the reverse
+        of ``gather``. PyTorch's Transforms tutorial one-hot encodes a label with
+        ``zeros(10).scatter_(0, tensor(y), value=1)``."""
         positions, shape = _positions_along(self, dim, index, "scatter_")
         if isinstance(src, Tensor):
             covered = tuple(slice(0, n) for n in shape)  # the part index covers
@@ -1203,7 +1341,8 @@ class Tensor:
     __imul__ = mul_
     __itruediv__ = div_
 
-    def _inplace_version(name):  # x.exp_() computes exp(x) and writes it into x's memory
+    def _inplace_version(name):
+        # x.exp_() computes exp(x) and writes it into x's memory
         def method(self, *args, **kwargs):
             return self._inplace(lambda x, *args: getattr(x, name)(*args, **kwargs),
                                  *args)
@@ -1211,20 +1350,25 @@ class Tensor:
         method.__name__ = method.__qualname__ = name + "_"
         return method
 
-    exp_, log_, sqrt_, abs_, neg_, pow_ = map(_inplace_version, ("exp", "log", "sqrt", "abs", "neg", "pow"))
-    sigmoid_, tanh_, relu_, sin_, cos_ = map(_inplace_version, ("sigmoid", "tanh", "relu", "sin", "cos"))
-    floor_, ceil_, round_, trunc_, sign_ = map(_inplace_version, ("floor", "ceil", "round", "trunc", "sign"))
+    exp_, log_, sqrt_, abs_, neg_, pow_ = map(
+        _inplace_version, ("exp", "log", "sqrt", "abs", "neg", "pow"))
+    sigmoid_, tanh_, relu_, sin_, cos_ = map(
+        _inplace_version, ("sigmoid", "tanh", "relu", "sin", "cos"))
+    floor_, ceil_, round_, trunc_, sign_ = map(
+        _inplace_version, ("floor", "ceil", "round", "trunc", "sign"))
     square_, masked_fill_ = map(_inplace_version, ("square", "masked_fill"))
     clamp_min_, clamp_max_ = map(_inplace_version, ("clamp_min", "clamp_max"))
     cumsum_, cumprod_ = map(_inplace_version, ("cumsum", "cumprod"))
-    bitwise_and_, bitwise_or_, bitwise_xor_ = map(_inplace_version, ("bitwise_and", "bitwise_or", "bitwise_xor"))
+    bitwise_and_, bitwise_or_, bitwise_xor_ = map(
+        _inplace_version, ("bitwise_and", "bitwise_or", "bitwise_xor"))
     __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
     del _inplace_version
 
 
 class ValuesIndices(tuple):
-    """``(values, indices)`` from ``max(dim)``, ``min(dim)``, ``sort`` and ``topk``, also as attributes;
-    printed as PyTorch prints its ``torch.return_types.max(values=..., indices=...)``."""
+    """``(values, indices)`` from ``max(dim)``, ``min(dim)``, ``sort`` and ``topk``,
+    also as attributes; printed as PyTorch prints its
+    ``torch.return_types.max(values=..., indices=...)``."""
 
     def __new__(cls, values, indices, name):
         pair = super().__new__(cls, (values, indices))
@@ -1235,7 +1379,8 @@ class ValuesIndices(tuple):
     indices = property(lambda self: self[1])
 
     def __repr__(self):
-        return f"tinygrad_tutorial.return_types.{self.name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        return (f"tinygrad_tutorial.return_types.{self.name}("
+                f"\nvalues={self[0]!r},\nindices={self[1]!r})")
 
 
 class ToDevice(autograd.Function):
@@ -1248,25 +1393,34 @@ class ToDevice(autograd.Function):
     def backward(self, grad):  # the gradient goes back to where the input lives
         return backend.to_device(grad, self.source)
 
+    def tensor_backward(self, grad):
+        return ToDevice.apply(grad, device=self.source)
 
-# ---------------------------------------------------------------- helpers for the methods above
-_LEGACY_TYPE_NAMES = {dt.float32: "FloatTensor", dt.float64: "DoubleTensor", dt.float16: "HalfTensor",
-                      dt.int64: "LongTensor", dt.int32: "IntTensor", dt.int16: "ShortTensor", dt.int8: "CharTensor",
-                      dt.uint8: "ByteTensor", dt.bool_: "BoolTensor"}
+
+# -------------------------------------------------------- helpers for the methods above
+_LEGACY_TYPE_NAMES = {dt.float32: "FloatTensor", dt.float64: "DoubleTensor",
+                      dt.float16: "HalfTensor", dt.int64: "LongTensor",
+                      dt.int32: "IntTensor", dt.int16: "ShortTensor",
+                      dt.int8: "CharTensor", dt.uint8: "ByteTensor",
+                      dt.bool_: "BoolTensor"}
 
 
 def broadcast_shape(a, b):
-    """The shape two shapes broadcast to, or an error naming both (PyTorch's rule): align them
-    from the right, pad the shorter with 1s; in each dimension the sizes must agree or one be 1."""
+    """The shape two shapes broadcast to, or an error naming both (PyTorch's rule):
+    align them from the right, pad the shorter with 1s; in each dimension the sizes
+    must agree or one be 1."""
     ndim = max(len(a), len(b))
-    padded_a, padded_b = (1,) * (ndim - len(a)) + tuple(a), (1,) * (ndim - len(b)) + tuple(b)
+    padded_a = (1,) * (ndim - len(a)) + tuple(a)
+    padded_b = (1,) * (ndim - len(b)) + tuple(b)
     result = []
-    for dim in reversed(range(ndim)):  # from the right, as PyTorch: the error names the last clash
+    # from the right, as PyTorch: the error names the last clash
+    for dim in reversed(range(ndim)):
         m, n = padded_a[dim], padded_b[dim]
         if m != n and m != 1 and n != 1:
-            raise RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b ({n}) at "
-                               f"non-singleton dimension {dim}: shapes {tuple(a)} and {tuple(b)} cannot be "
-                               f"broadcast together")
+            raise RuntimeError(f"The size of tensor a ({m}) must match the size of "
+                               f"tensor b ({n}) at non-singleton dimension {dim}: "
+                               f"shapes {tuple(a)} and {tuple(b)} cannot be broadcast "
+                               "together")
         result.append(n if m == 1 else m)
     return tuple(reversed(result))
 
@@ -1299,7 +1453,8 @@ def _as_tensor(value, like):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float)) and like.array.dtype.kind == "f":
-        dtype = like.array.dtype  # the common case, decided without result_type: a number never promotes a float
+        # the common case, decided without result_type: a number never promotes a float
+        dtype = like.array.dtype
     elif isinstance(value, numbers.Number):
         dtype = dt.result_type(like, value).numpy
     else:
@@ -1313,20 +1468,23 @@ def _binary(op, a, b, true_division=False):
         a = _as_tensor(a, b)  # a Python number comes out in the result's dtype already
     if not isinstance(b, Tensor):
         b = _as_tensor(b, a)
-    if a.array.dtype != b.array.dtype:
+    if a.array.dtype is not b.array.dtype and a.array.dtype != b.array.dtype:
         common = dt.result_type(a, b)
         a, b = a.to(common), b.to(common)
-    if true_division and a.array.dtype.kind != "f":  # int / int gives float, as in PyTorch
+    # int / int gives float, as in PyTorch
+    if true_division and a.array.dtype.kind != "f":
         a, b = a.to(dt.default_float), b.to(dt.default_float)
     try:
         return op.apply(a, b)
     except ValueError:
-        broadcast_shape(a.shape, b.shape)  # raises the clear error when the shapes are to blame
+        # raises the clear error when the shapes are to blame
+        broadcast_shape(a.shape, b.shape)
         raise
 
 
 def _rounded_division(a, b, name):
-    """floor(a / b) with PyTorch's dtype promotion; no gradient flows through a rounding."""
+    """floor(a / b) with PyTorch's dtype promotion; no gradient flows through a
+    rounding."""
     if not isinstance(b, Tensor):
         b = _as_tensor(b, a)
     common = dt.result_type(a, b)
@@ -1340,8 +1498,8 @@ def _rounded_division(a, b, name):
 def _compare(name, a, b):
     b = _as_tensor(b, a)
     if a.device != b.device:
-        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
-                           f"{a.device} and {b.device}")
+        raise RuntimeError("Expected all tensors to be on the same device, but found "
+                           f"at least two devices, {a.device} and {b.device}")
     broadcast_shape(a.shape, b.shape)
     return Tensor(getattr(backend.get_array_module(a.array), name)(a.array, b.array))
 
@@ -1351,7 +1509,8 @@ def _floating(x):
 
 
 def _floating_pair(a, b):
-    """Two operands in their common dtype, a float one (int with int gives float32, as PyTorch)."""
+    """Two operands in their common dtype, a float one (int with int gives float32, as
+    PyTorch)."""
     b = _as_tensor(b, a)
     common = dt.result_type(a, b)
     common = common if common.is_floating_point else dt.default_float
@@ -1359,19 +1518,21 @@ def _floating_pair(a, b):
 
 
 def _accumulator(x, dtype):
-    """The tensor a sum or product runs on: in ``dtype`` when given, integers and bools as int64
-    (True + True = 2, no uint8 overflow), as PyTorch."""
+    """The tensor a sum or product runs on: in ``dtype`` when given, integers and
+    bools as int64 (True + True = 2, no uint8 overflow), as PyTorch."""
     x = x if dtype is None else x.to(dtype)
     return x if x.is_floating_point() else x.long()
 
 
 def _bitwise(name, a, b=None):
-    """A bitwise op (``invert`` when ``b`` is None) in the operands' common dtype, integer or bool only."""
+    """A bitwise op (``invert`` when ``b`` is None) in the operands' common dtype,
+    integer or bool only."""
     operands = (a,) if b is None else (a, _as_tensor(b, a))
     common = dt.result_type(*operands)
     if common.is_floating_point:
-        raise RuntimeError(f"{name}: only integer and bool tensors have bits to combine, got "
-                           f"{' and '.join(str(x.dtype) for x in operands)}")
+        dtypes = " and ".join(str(x.dtype) for x in operands)
+        raise RuntimeError(f"{name}: only integer and bool tensors have bits to "
+                           f"combine, got {dtypes}")
     arrays = [x.to(common).array for x in operands]
     if len(arrays) == 2:
         backend.check_same_device(arrays, name)
@@ -1380,18 +1541,22 @@ def _bitwise(name, a, b=None):
 
 
 def _dim(dim, ndim):
-    """A dimension index, negative ones counted from the end, checked against ``ndim``."""
+    """A dimension index, negative ones counted from the end, checked against
+    ``ndim``."""
     size = max(ndim, 1)
     if not -size <= dim < size:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got {dim})")
+        raise IndexError("Dimension out of range (expected to be in range of "
+                         f"[{-size}, {size - 1}], but got {dim})")
     return dim % size
 
 
 def _dims(dim, ndim):
-    """The axes a reduction runs over: None for all of them (also for a 0-d tensor, whose dim 0 is itself)."""
+    """The axes a reduction runs over: None for all of them (also for a 0-d tensor,
+    whose dim 0 is itself)."""
     if dim is None or isinstance(dim, (tuple, list)) and not dim:  # sum(dim=()): all
         return None
-    dims = tuple(_dim(d, ndim) for d in dim) if isinstance(dim, (tuple, list)) else _dim(dim, ndim)
+    dims = (tuple(_dim(d, ndim) for d in dim) if isinstance(dim, (tuple, list))
+            else _dim(dim, ndim))
     return dims if ndim else None
 
 
@@ -1475,24 +1640,30 @@ def _arg_reduce(method, x, dim, keepdim):
 
 
 def _positions_along(x, dim, index, name):
-    """The index arrays that pick ``x[i][index[i][j]]`` (for dim=1), one per dimension, and their shape."""
+    """The index arrays that pick ``x[i][index[i][j]]`` (for dim=1), one per
+    dimension, and their shape."""
     if not isinstance(index, Tensor) or index.array.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
     if index.device != x.device:
-        raise RuntimeError(f"{name}(): index is on {index.device} but the tensor is on {x.device}")
+        raise RuntimeError(f"{name}(): index is on {index.device} but the tensor is "
+                           f"on {x.device}")
     if index.ndim == 0:
         index = index.reshape(1)
     if index.ndim != max(x.ndim, 1):
-        raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions as input tensor "
+        raise RuntimeError(f"{name}(): Index tensor must have the same number of "
+                           "dimensions as input tensor "
                            f"(index {tuple(index.shape)}, input {tuple(x.shape)})")
     dim = _dim(dim, x.ndim)
     for d, (n, m) in enumerate(zip(index.shape, x.shape)):
         if d != dim and n > m:
-            raise RuntimeError(f"{name}(): Size does not match at dimension {d} expected index {tuple(index.shape)} "
-                               f"to be smaller than self {tuple(x.shape)} apart from dimension {dim}")
+            raise RuntimeError(f"{name}(): Size does not match at dimension {d} "
+                               f"expected index {tuple(index.shape)} to be smaller "
+                               f"than self {tuple(x.shape)} apart from dimension {dim}")
     xp, ndim = backend.get_array_module(x.array), index.ndim
-    positions = [xp.arange(n).reshape((1,) * d + (n,) + (1,) * (ndim - d - 1)) for d, n in enumerate(index.shape)]
-    positions[dim] = index.array  # an open grid (each range along its own axis) with index in place of dim
+    # an open grid (each range along its own axis) with index in place of dim
+    positions = [xp.arange(n).reshape((1,) * d + (n,) + (1,) * (ndim - d - 1))
+                 for d, n in enumerate(index.shape)]
+    positions[dim] = index.array
     return tuple(positions), index.shape
 
 
@@ -1502,17 +1673,21 @@ _INDEX_DTYPES = {np.dtype(d) for d in (np.int64, np.int32, np.int16, np.int8, np
 
 
 def _array_index(index, x):
-    """Turn tensors inside an index into arrays; report whether it uses advanced indexing."""
+    """Turn tensors inside an index into arrays; report whether it uses advanced
+    indexing."""
     if not isinstance(index, tuple):
         index = (index,)
     converted, advanced = [], False
     for item in index:
         if isinstance(item, Tensor):
             if item.device != x.device:
-                raise RuntimeError(f"indices are on {item.device} but the indexed tensor is on {x.device}")
-            item, advanced = item.array.copy(), True  # GetItem keeps the index: later writes must not reach it
-        elif isinstance(item, (list, np.ndarray)) or backend.is_gpu_array(item):  # gather's positions: raw arrays
-            item, advanced = backend.get_array_module(x.array).array(item), True  # a copy, as above
+                raise RuntimeError(f"indices are on {item.device} but the indexed "
+                                   f"tensor is on {x.device}")
+            # GetItem keeps the index: later writes must not reach it
+            item, advanced = item.array.copy(), True
+        elif isinstance(item, (list, np.ndarray)) or backend.is_gpu_array(item):
+            # gather's positions: raw arrays (copied, as above)
+            item, advanced = backend.get_array_module(x.array).array(item), True
             if not item.size and item.dtype.kind == "f":  # x[[]]: NumPy's [] is float
                 item = item.astype(np.int64)
         else:  # a number, a slice, None or ...
@@ -1527,12 +1702,14 @@ def _array_index(index, x):
 
 
 # ---------------------------------------------------------------- creation
-_default_device = backend.CPU  # where creation functions put a tensor when given no ``device``
+# where creation functions put a tensor when given no ``device``
+_default_device = backend.CPU
 
 
 def set_default_device(device):
-    """Create tensors on ``device`` when no ``device=`` is given (``None`` goes back to the CPU),
-    as ``torch.set_default_device``: one line moves a whole script to the GPU."""
+    """Create tensors on ``device`` when no ``device=`` is given (``None`` goes back to
+    the CPU), as ``torch.set_default_device``: one line moves a whole script to the
+    GPU."""
     global _default_device
     _default_device = backend.device(device if device is not None else "cpu")
 
@@ -1542,7 +1719,8 @@ def get_default_device():
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new tensor from a (nested) list, a number, a NumPy/CuPy array or another tensor (copied).
+    """A new tensor from a (nested) list, a number, a NumPy/CuPy array or another
+    tensor (copied).
 
     Python floats become float32, Python ints int64 and bools bool, as in PyTorch;
     NumPy arrays keep their dtype.
@@ -1554,24 +1732,28 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     else:
         try:
             array = np.asarray(data)
-        except TypeError:  # tensor([t.sum(), 2.0]) with t on a GPU: NumPy cannot read it, so copy it first
+        except TypeError:
+            # tensor([t.sum(), 2.0]) with t on a GPU: NumPy cannot read it; copy first
             array = np.asarray(_to_host(data))
         if array.dtype == object:
-            raise TypeError(f"could not make a tensor from {type(data).__name__}: ragged or non-numeric data")
+            raise TypeError(f"could not make a tensor from {type(data).__name__}: "
+                            "ragged or non-numeric data")
         if array.dtype.kind == "f":
             if dtype is None:  # with a dtype, converted once below (not via float32)
                 array = array.astype(dt.default_float.numpy)
         elif array.dtype.kind in "iu":
             array = array.astype(np.int64)
         elif array.dtype.kind not in "b":
-            raise TypeError(f"could not make a tensor from data of NumPy kind {array.dtype}")
+            raise TypeError("could not make a tensor from data of NumPy kind "
+                            f"{array.dtype}")
     if dtype is not None:
         array = array.astype(dt.to_dtype(dtype).numpy, copy=False)
     dt.from_numpy_dtype(array.dtype)  # rejects dtypes we do not support, naming them
     if device is not None:
         dev = backend.device(device)
-    else:  # a tensor's copy stays where it was; Python and NumPy data go to the default device
-        dev = backend.device_of(array) if isinstance(data, Tensor) or backend.is_gpu_array(data) else _default_device
+    else:  # a tensor's copy stays where it was; other data go to the default device
+        keeps_device = isinstance(data, Tensor) or backend.is_gpu_array(data)
+        dev = backend.device_of(array) if keeps_device else _default_device
     return Tensor(backend.to_device(array, dev), requires_grad=requires_grad)
 
 
@@ -1579,7 +1761,8 @@ def _to_host(data):
     """``data`` with every tensor in its (nested) lists read into a NumPy array."""
     if isinstance(data, Tensor):
         return data.detach().cpu().numpy()
-    return [_to_host(item) for item in data] if isinstance(data, (list, tuple)) else data
+    return ([_to_host(item) for item in data] if isinstance(data, (list, tuple))
+            else data)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -1621,28 +1804,34 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     default = dt.scalar_dtype(fill_value)
-    return _new(lambda xp, s, d: xp.full(s, fill_value, d), (size,) if isinstance(size, int) else size,
-                dtype, device, requires_grad, default)
+    shape = (size,) if isinstance(size, int) else size
+    return _new(lambda xp, s, d: xp.full(s, fill_value, d), shape, dtype, device,
+                requires_grad, default)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    return _new(lambda xp, s, d: xp.eye(n, m, dtype=d), (), dtype, device, requires_grad)
+    return _new(lambda xp, s, d: xp.eye(n, m, dtype=d), (), dtype, device,
+                requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
-    start, end, step = values = tuple(v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    start, end, step = values = tuple(v.item() if isinstance(v, Tensor) else v
+                                      for v in (start, end, step))
     default = dt.int64 if all(isinstance(v, numbers.Integral) for v in values) else None
-    return _new(lambda xp, s, d: xp.arange(start, end, step).astype(d), (), dtype, device, requires_grad, default)
+    return _new(lambda xp, s, d: xp.arange(start, end, step).astype(d), (), dtype,
+                device, requires_grad, default)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    return _new(lambda xp, s, d: xp.linspace(start, end, steps).astype(d), (), dtype, device, requires_grad)
+    return _new(lambda xp, s, d: xp.linspace(start, end, steps).astype(d), (), dtype,
+                device, requires_grad)
 
 
 def _like(make, x, dtype, device, requires_grad):
-    return make(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+    return make(x.shape, dtype=dtype or x.dtype, device=device or x.device,
+                requires_grad=requires_grad)
 
 
 def zeros_like(x, dtype=None, device=None, requires_grad=False):
@@ -1658,33 +1847,41 @@ def empty_like(x, dtype=None, device=None, requires_grad=False):
 
 
 def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device,
+                requires_grad=requires_grad)
 
 
-# ---------------------------------------------------------------- functions that take several tensors
+# -------------------------------------------------- functions that take several tensors
 def matmul(a, b):
     _expect_tensor(a, "matmul", "input", 1)
     _expect_tensor(b, "matmul", "other", 2)
-    shape_a, shape_b = a.array.shape, b.array.shape  # the arrays' own tuples: this runs in every Linear
+    # the arrays' own tuples: this runs in every Linear
+    shape_a, shape_b = a.array.shape, b.array.shape
     if not shape_a or not shape_b:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they "
+                           f"are {a.ndim}D and {b.ndim}D")
     if shape_a[-1] != shape_b[-2 if len(shape_b) > 1 else 0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_matrix_text(a, True)} and "
-                           f"{_matrix_text(b, False)})")
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied "
+                           f"({_matrix_text(a, True)} and {_matrix_text(b, False)})")
     if a.array.dtype != b.array.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{a.dtype} != {b.dtype}")
     if a.ndim > 2 and b.ndim > 2:
         try:
             broadcast_shape(a.shape[:-2], b.shape[:-2])
         except RuntimeError as error:
-            raise RuntimeError(f"matmul: the batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} cannot be "
-                               f"broadcast together ({error})") from None
+            raise RuntimeError(f"matmul: the batch dimensions of {tuple(a.shape)} and "
+                               f"{tuple(b.shape)} cannot be broadcast together "
+                               f"({error})") from None
     return ops.MatMul.apply(a, b)
 
 
 def _matrix_text(x, left):
-    """``2x3``; a vector counts as a 1×n row on the left of ``@`` and as an n×1 column on the right."""
-    shape = tuple(x.shape) if x.ndim > 1 else (1,) + tuple(x.shape) if left else tuple(x.shape) + (1,)
+    """``2x3``; a vector counts as a 1×n row on the left of ``@`` and as an n×1
+    column on the right."""
+    shape = (tuple(x.shape) if x.ndim > 1
+             else (1,) + tuple(x.shape) if left
+             else tuple(x.shape) + (1,))
     return "x".join(str(n) for n in shape)
 
 
@@ -1702,7 +1899,8 @@ def cat(tensors, dim=0):
     axis = _dim(dim, first.ndim)
     for i in joined[1:]:
         t = tensors[i]
-        if t.ndim != first.ndim or any(m != n for j, (m, n) in enumerate(zip(t.shape, first.shape)) if j != axis):
+        pairs = enumerate(zip(t.shape, first.shape))
+        if t.ndim != first.ndim or any(m != n for j, (m, n) in pairs if j != axis):
             raise RuntimeError(f"Sizes of tensors must match except in dimension "
                                f"{axis}: tensor {joined[0]} has shape "
                                f"{tuple(first.shape)}, tensor {i} has shape "
@@ -1720,8 +1918,9 @@ def stack(tensors, dim=0):
     _expect_tensors(tensors)
     for i, t in enumerate(tensors[1:], 1):
         if t.shape != tensors[0].shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} at "
-                               f"entry 0 and {tuple(t.shape)} at entry {i}")
+            raise RuntimeError("stack expects each tensor to be equal size, but got "
+                               f"{tuple(tensors[0].shape)} at entry 0 and "
+                               f"{tuple(t.shape)} at entry {i}")
     dim = _dim(dim, tensors[0].ndim + 1)
     return cat([t.unsqueeze(dim) for t in tensors], dim)
 
@@ -1753,5 +1952,7 @@ def where(condition, a, b):
     a, b = a.to(common), b.to(common)
     broadcast_shape(broadcast_shape(a.shape, b.shape), condition.shape)
     if condition.device != a.device:
-        raise RuntimeError(f"where(): condition is on {condition.device} but the values are on {a.device}")
-    return ops.Where.apply(a, b, condition=condition.array.astype(bool))  # a copy: Where keeps it for backward
+        raise RuntimeError(f"where(): condition is on {condition.device} but the "
+                           f"values are on {a.device}")
+    # astype copies the condition: Where keeps it for backward
+    return ops.Where.apply(a, b, condition=condition.array.astype(bool))

@@ -4,6 +4,7 @@ Tensors (boxes) flow into ops (rounded boxes, named like PyTorch's ``grad_fn``:
 ``MulBackward``), which produce new tensors, down to the output. ``to_dot`` writes
 the graph as Graphviz DOT text; ``draw_graph`` draws it with matplotlib alone, so
 no ``dot`` program is needed. Draw before ``backward()``: it frees the graph.
+``draw_diagram`` draws any graph given as vertices and edges the same way.
 
 ``show_source`` returns a function's, class's or file's source as a listing that a
 notebook (and the built site) shows highlighted, and a plain script prints as text.
@@ -16,14 +17,15 @@ from pathlib import Path
 
 from .autograd import topological_order
 
-COLORS = {"param": "#cfe2f3", "constant": "#eeeeee", "tensor": "#ffffff", "output": "#d9ead3", "op": "#fff2cc"}
+COLORS = {"param": "#cfe2f3", "constant": "#eeeeee", "tensor": "#ffffff",
+          "output": "#d9ead3", "op": "#fff2cc"}
 
 
 def graph_of(tensor, params=None):
     """The graph behind ``tensor`` as ``(vertices, edges)``.
 
-    ``vertices`` maps a short id (``t0``, ``op1``, ...) to ``(label, kind)``, with kind one of
-    ``COLORS``; ``edges`` lists ``(from_id, to_id)`` in the direction data flows.
+    ``vertices`` maps a short id (``t0``, ``op1``, ...) to ``(label, kind)``, with kind
+    one of ``COLORS``; ``edges`` lists ``(from_id, to_id)`` in the direction data flows.
     """
     names = {id(t): name for name, t in (params or {}).items()}
     ids, vertices, edges = {}, {}, []
@@ -35,14 +37,17 @@ def graph_of(tensor, params=None):
         return ids[id(obj)]
 
     def tensor_vertex(t, kind=None):
-        kind = kind or ("tensor" if t.grad_fn is not None else "param" if t.requires_grad else "constant")
+        kind = kind or ("tensor" if t.grad_fn is not None
+                        else "param" if t.requires_grad else "constant")
         return vertex(t, _tensor_label(t, names.get(id(t)), kind), kind)
 
     tensor_vertex(tensor, "output")
     if tensor.grad_fn is None:
         return vertices, edges
-    produced = {id(tensor.grad_fn): tensor}  # a node knows its inputs, not its output: find it from consumers
-    for node in topological_order(tensor.grad_fn):  # consumers come before the ops that feed them
+    # a node knows its inputs, not its output: find it from its consumers, which come
+    # in topological order before the ops that feed them
+    produced = {id(tensor.grad_fn): tensor}
+    for node in topological_order(tensor.grad_fn):
         op = vertex(node, node.name() + (" (freed)" if node.freed else ""), "op")
         edges.append((op, ids[id(produced[id(node)])]))
         for x in node.inputs:
@@ -55,12 +60,13 @@ def graph_of(tensor, params=None):
 def _tensor_label(t, name, kind):
     shape = str(tuple(t.shape))
     if kind == "constant" and t.ndim == 0 and name is None:
-        return f"{t.item():g}"  # a Python number that entered the graph, like the 2 in x * 2
+        return f"{t.item():g}"  # a Python number in the graph, like the 2 in x * 2
     return shape if name is None else f"{name}\n{shape}"
 
 
 def to_dot(tensor, params=None):
-    """Graphviz DOT text for the graph behind ``tensor``; ``params`` ({name: tensor}) labels leaves."""
+    """Graphviz DOT text for the graph behind ``tensor``; ``params`` ({name: tensor})
+    labels leaves."""
     vertices, edges = graph_of(tensor, params)
     lines = ["digraph {", '  node [fontname="monospace" fontsize=10 style=filled]']
     for key, (label, kind) in vertices.items():
@@ -72,9 +78,10 @@ def to_dot(tensor, params=None):
 
 
 def layout(vertices, edges):
-    """Positions ``{id: (x, y)}`` in layers: each vertex one layer below the deepest vertex feeding it,
-    inputs just above the op that first uses them, the output at the bottom. Within a layer, vertices
-    sit near the mean position of their neighbours, which keeps edges short and mostly uncrossed."""
+    """Positions ``{id: (x, y)}`` in layers: each vertex one layer below the deepest
+    vertex feeding it, inputs just above the op that first uses them, the output at the
+    bottom. Within a layer, vertices sit near the mean position of their neighbours,
+    which keeps edges short and mostly uncrossed."""
     feeds = {key: [] for key in vertices}
     fed_by = {key: [] for key in vertices}
     for a, b in edges:
@@ -82,7 +89,7 @@ def layout(vertices, edges):
         fed_by[b].append(a)
     producers_first, waiting = [], {key: len(fed_by[key]) for key in vertices}
     ready = [key for key in vertices if not fed_by[key]]
-    while ready:  # Kahn's algorithm: a vertex is ready once everything feeding it is placed
+    while ready:  # Kahn's algorithm: a vertex is ready once its feeders are placed
         key = ready.pop()
         producers_first.append(key)
         for consumer in feeds[key]:
@@ -100,12 +107,16 @@ def layout(vertices, edges):
         rows[depth[key]].append(key)
 
     x = {key: float(i) for row in rows for i, key in enumerate(row)}
-    for sweep in range(4):  # alternate downward and upward passes, each ordering a row by its neighbours
+    # alternate downward and upward passes, each ordering a row by its neighbours
+    for sweep in range(4):
         downward = sweep % 2 == 0
         for row in rows if downward else reversed(rows):
             def mean_neighbour(key):
-                neighbours = (fed_by[key] if downward else feeds[key]) or fed_by[key] + feeds[key]
-                return sum(x[n] for n in neighbours) / len(neighbours) if neighbours else x[key]
+                neighbours = ((fed_by[key] if downward else feeds[key])
+                              or fed_by[key] + feeds[key])
+                if not neighbours:
+                    return x[key]
+                return sum(x[n] for n in neighbours) / len(neighbours)
 
             row.sort(key=mean_neighbour)
             for i, key in enumerate(row):
@@ -116,15 +127,23 @@ def layout(vertices, edges):
 def draw_graph(tensor, params=None, ax=None):
     """Draw the graph behind ``tensor`` with matplotlib and return the Figure.
 
-    ``params`` ({name: tensor}) labels leaves; pass ``ax`` to draw into a subplot. Without ``ax`` the
-    new figure is closed for pyplot, so a notebook shows it once, as the value of the cell.
+    ``params`` ({name: tensor}) labels leaves; pass ``ax`` to draw into a subplot.
+    Without ``ax`` the new figure is closed for pyplot, so a notebook shows it once, as
+    the value of the cell.
     """
+    return draw_diagram(*graph_of(tensor, params), ax=ax)
+
+
+def draw_diagram(vertices, edges, ax=None):
+    """Draw any graph given as :func:`graph_of` describes one (``{id: (label,
+    kind)}`` and ``[(from_id, to_id)]``), as :func:`draw_graph` draws a tensor's;
+    return the Figure."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
 
-    vertices, edges = graph_of(tensor, params)
     positions = layout(vertices, edges)
-    widest = max(len(line) for label, _ in vertices.values() for line in label.split("\n"))
+    widest = max(len(line) for label, _ in vertices.values()
+                 for line in label.split("\n"))
     fontsize = plt.rcParams["font.size"]  # the book's style sets a legible one
     spacing = max(1.0, 0.01 * fontsize * widest + 0.5)  # inches for the widest label
     positions = {key: (x * spacing, y) for key, (x, y) in positions.items()}
@@ -141,13 +160,17 @@ def draw_graph(tensor, params=None, ax=None):
         box = dict(boxstyle=style, facecolor=COLORS[kind], edgecolor="#555555")
         boxes[key] = ax.text(*positions[key], label, ha="center", va="center",
                              fontsize=fontsize, family="monospace", zorder=3, bbox=box)
-    for (a, b), count in Counter(edges).items():  # drawn after the boxes, and clipped to their outlines
+    # edges are drawn after the boxes, and clipped to their outlines
+    for (a, b), count in Counter(edges).items():
         for i in range(count):  # x * x uses x twice: one arc per use
             bend = 0.0 if count == 1 else 0.5 * (i - (count - 1) / 2)
-            ax.add_patch(FancyArrowPatch(positions[a], positions[b], arrowstyle="-|>", mutation_scale=12,
-                                         connectionstyle=f"arc3,rad={bend}", color="#555555", linewidth=1,
-                                         shrinkA=1, shrinkB=1, zorder=4,
-                                         patchA=boxes[a].get_bbox_patch(), patchB=boxes[b].get_bbox_patch()))
+            if count == 1 and positions[a][1] - positions[b][1] > 1.5:
+                bend = 0.3  # an edge past a layer goes around its boxes, not through
+            ax.add_patch(FancyArrowPatch(
+                positions[a], positions[b], arrowstyle="-|>", mutation_scale=12,
+                connectionstyle=f"arc3,rad={bend}", color="#555555", linewidth=1,
+                shrinkA=1, shrinkB=1, zorder=4,
+                patchA=boxes[a].get_bbox_patch(), patchB=boxes[b].get_bbox_patch()))
     ax.set_xlim(min(xs) - spacing / 2, max(xs) + spacing / 2)
     ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
     ax.axis("off")

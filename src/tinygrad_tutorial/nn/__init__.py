@@ -1,4 +1,4 @@
-"""``tinygrad_tutorial.nn``: Modules, layers, losses, initialisers and ``functional``."""
+"""``tinygrad_tutorial.nn``: Modules, layers, losses, initialisers, ``functional``."""
 from . import functional, init, parallel, utils
 from .attention import MultiheadAttention
 from .conv import Conv2d
@@ -7,10 +7,11 @@ from .layers import (ELU, GELU, Dropout, Flatten, Hardtanh, Identity, LeakyReLU,
                      LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Tanh)
 from .losses import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity,
                      CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss,
-                     KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, PairwiseDistance,
-                     PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
-from .module import (Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
-                     Sequential)
+                     KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss,
+                     PairwiseDistance, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,
+                     TripletMarginLoss)
+from .module import (Module, ModuleDict, ModuleList, Parameter, ParameterDict,
+                     ParameterList, Sequential)
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
@@ -24,8 +25,8 @@ __all__ = [
     "AdaptiveAvgPool2d", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
     "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
-    "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU", "SiLU", "LeakyReLU", "ELU",
-    "Softplus", "Hardtanh", "ReLU6",
+    "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU", "SiLU", "LeakyReLU",
+    "ELU", "Softplus", "Hardtanh", "ReLU6",
     "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss",
     "SmoothL1Loss", "HuberLoss", "KLDivLoss", "SoftMarginLoss", "CosineSimilarity",
     "PairwiseDistance", "TripletMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss",

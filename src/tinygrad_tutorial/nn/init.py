@@ -12,8 +12,8 @@ from ..autograd import no_grad
 
 def calculate_gain(nonlinearity, param=None):
     """The factor that compensates for how much a nonlinearity shrinks the variance."""
-    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-                        "conv_transpose3d", "sigmoid"):
+    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                        "conv_transpose2d", "conv_transpose3d", "sigmoid"):
         return 1
     if nonlinearity == "tanh":
         return 5.0 / 3
@@ -30,22 +30,26 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def _calculate_fan_in_and_fan_out(tensor):
-    """Inputs and outputs per unit: ``weight`` of shape (out, in, *kernel) gives in·k and out·k."""
+    """Inputs and outputs per unit: ``weight`` of shape (out, in, *kernel) gives in·k
+    and out·k."""
     if tensor.ndim < 2:
-        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer "
+                         "than 2 dimensions")
     receptive_field = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
 
 
 def _fan(tensor, mode):
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
+        raise ValueError(f"Mode {mode} not supported, please use one of "
+                         "['fan_in', 'fan_out']")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
 
 def _is_empty(tensor):
-    """A zero-element tensor has nothing to fill (and a fan of 0 has no scale): warn as PyTorch does."""
+    """A zero-element tensor has nothing to fill (and a fan of 0 has no scale): warn as
+    PyTorch does."""
     if tensor.numel() == 0:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return True
@@ -75,7 +79,8 @@ def ones_(tensor):
     return constant_(tensor, 1)
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu",
+                     generator=None):
     """U(-bound, bound) with bound = gain·√(3 / fan): variance gain² / fan."""
     if _is_empty(tensor):
         return tensor
@@ -85,11 +90,13 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 
 def fan_in_uniform_(weight, bias=None):
-    """PyTorch's default for ``Linear`` and ``Conv2d``: weight and bias both ~ U(-1/√fan_in, 1/√fan_in).
+    """PyTorch's default for ``Linear`` and ``Conv2d``: weight and bias both drawn from
+    U(-1/√fan_in, 1/√fan_in).
 
-    For the weight PyTorch writes it as kaiming_uniform_ with a=√5: gain √(2 / (1 + 5)) = 1/√3 times
-    √(3 / fan_in) is exactly 1/√fan_in (Lua Torch's old rule, kept so old code builds the same networks).
-    The bias has no fan of its own and uses the weight's: in_features, or C·kh·kw for a convolution.
+    For the weight PyTorch writes it as kaiming_uniform_ with a=√5: gain
+    √(2 / (1 + 5)) = 1/√3 times √(3 / fan_in) is exactly 1/√fan_in (Lua Torch's
+    old rule, kept so old code builds the same networks). The bias has no fan of its
+    own and uses the weight's: in_features, or C·kh·kw for a convolution.
     """
     kaiming_uniform_(weight, a=math.sqrt(5))
     if bias is not None:
@@ -99,7 +106,8 @@ def fan_in_uniform_(weight, bias=None):
     return weight
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu",
+                    generator=None):
     """N(0, std²) with std = gain / √fan."""
     if _is_empty(tensor):
         return tensor

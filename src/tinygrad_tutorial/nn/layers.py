@@ -1,4 +1,5 @@
-"""Layers: Modules that wrap one function of ``nn.functional`` and, for ``Linear``, its parameters."""
+"""Layers: Modules that wrap one function of ``nn.functional`` and, for ``Linear``,
+its parameters."""
 from ..tensor import empty
 from . import functional as F
 from . import init
@@ -8,14 +9,16 @@ from .module import Module, Parameter
 class Linear(Module):
     """y = x Wᵀ + b, with W of shape (out_features, in_features).
 
-    Initialised as PyTorch does: W ~ U(-1/√in, 1/√in) (that is kaiming_uniform_ with a=√5)
-    and b ~ U(-1/√in, 1/√in), so a fresh layer keeps activations at a sensible scale.
+    Initialised as PyTorch does: W ~ U(-1/√in, 1/√in) (that is kaiming_uniform_ with
+    a=√5) and b ~ U(-1/√in, 1/√in), so a fresh layer keeps activations at a
+    sensible scale.
     """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(empty(out_features, in_features, device=device, dtype=dtype))
+        self.weight = Parameter(empty(out_features, in_features, device=device,
+                                      dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
         else:
@@ -29,7 +32,8 @@ class Linear(Module):
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
 
 
 class Identity(Module):
@@ -84,13 +88,15 @@ class SiLU(ReLU):
 class LeakyReLU(Module):
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope, self.inplace = negative_slope, inplace  # inplace: accepted, never done
+        # inplace: accepted, never done
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
         return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+        return (f"negative_slope={self.negative_slope}"
+                + (", inplace=True" if self.inplace else ""))
 
 
 class ELU(Module):
@@ -120,13 +126,15 @@ class Softplus(Module):
 class Hardtanh(Module):
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
-        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace  # inplace: accepted, never done
+        # inplace: accepted, never done
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input):
         return F.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+        return (f"min_val={self.min_val}, max_val={self.max_val}"
+                + (", inplace=True" if self.inplace else ""))
 
 
 class ReLU6(Hardtanh):
@@ -155,7 +163,7 @@ class LogSoftmax(Softmax):
 
 
 class Flatten(Module):
-    """Merge dimensions start_dim..end_dim: by default, everything but the batch dimension."""
+    """Merge dimensions start_dim..end_dim: by default, all but the batch dimension."""
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
@@ -175,8 +183,10 @@ class Dropout(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace  # inplace: accepted so PyTorch code runs; never in place here
+            raise ValueError("dropout probability has to be between 0 and 1, "
+                             f"but got {p}")
+        # inplace: accepted so PyTorch code runs; never in place here
+        self.p, self.inplace = p, inplace
 
     def forward(self, input):
         return F.dropout(input, self.p, self.training)

@@ -1,4 +1,5 @@
-"""Losses as Modules: each keeps its options and calls the function of the same name in ``nn.functional``."""
+"""Losses as Modules: each keeps its options and calls the function of the same name in
+``nn.functional``."""
 from . import functional as F
 from .module import Module
 
@@ -20,17 +21,19 @@ class MSELoss(_Loss):
 class CrossEntropyLoss(_Loss):
     """-log softmax(input)[target], for raw scores (logits) and class indices."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean",
+                 label_smoothing=0.0):
         super().__init__(reduction)
         self.register_buffer("weight", weight)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+        return F.cross_entropy(input, target, self.weight, self.ignore_index,
+                               self.reduction, self.label_smoothing)
 
 
 class NLLLoss(_Loss):
-    """-input[target], for log-probabilities (the output of LogSoftmax) and class indices."""
+    """-input[target], for log-probabilities (from LogSoftmax) and class indices."""
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
         super().__init__(reduction)
@@ -53,7 +56,7 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Sigmoid and binary cross-entropy in one numerically stable step, for raw scores."""
+    """Sigmoid and binary cross-entropy as one numerically stable step, for logits."""
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(reduction)
@@ -61,7 +64,8 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)
+        return F.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                  self.reduction, self.pos_weight)
 
 
 class L1Loss(_Loss):

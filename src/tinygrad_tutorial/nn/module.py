@@ -4,8 +4,9 @@ Assigning ``self.fc1 = Linear(2, 5)`` inside ``__init__`` is all it takes to reg
 a submodule: ``__setattr__`` sorts every value into parameters, buffers, submodules
 or plain attributes. Everything else (``parameters()``, ``state_dict()``, ``train()``,
 ``to(device)``) walks that tree. Calling a module runs ``forward``, with any hooks
-registered on it before and after. ``ModuleDict``, ``ParameterList`` and ``ParameterDict``
-hold modules or parameters by key or position, registered under those names.
+registered on it before and after. ``ModuleDict``, ``ParameterList`` and
+``ParameterDict`` hold modules or parameters by key or position, registered under those
+names.
 """
 import itertools
 import weakref
@@ -25,10 +26,12 @@ class Parameter(Tensor):
     attribute registers it, so ``parameters()`` finds it."""
 
     def __init__(self, data=None, requires_grad=True):
-        array = empty(0).array if data is None else data.array if isinstance(data, Tensor) else data
-        super().__init__(array, requires_grad=requires_grad)  # shares ``data``'s memory, as in PyTorch
+        array = (empty(0).array if data is None
+                 else data.array if isinstance(data, Tensor) else data)
+        # shares ``data``'s memory (as in PyTorch) and version counter (as detach())
+        super().__init__(array, requires_grad=requires_grad)
         if isinstance(data, Tensor):
-            self._version_counter = data.shared_version_counter()  # ...and its version counter (as detach())
+            self._version_counter = data.shared_version_counter()
 
     def __repr__(self):
         return "Parameter containing:\n" + format_tensor(self)
@@ -47,7 +50,8 @@ class Module:
         object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+        raise NotImplementedError(f"Module [{type(self).__name__}] is missing the "
+                                  'required "forward" function')
 
     def __call__(self, *args, **kwargs):
         if self._forward_pre_hooks or self._forward_hooks:
@@ -56,8 +60,9 @@ class Module:
 
     # ------------------------------------------------------------ hooks
     def _call_with_hooks(self, args, kwargs):
-        """PyTorch's order: each pre-hook may replace the positional arguments, ``forward`` runs,
-        then each forward hook sees them with the output, and may replace the output."""
+        """PyTorch's order: each pre-hook may replace the positional arguments,
+        ``forward`` runs, then each forward hook sees them with the output, and may
+        replace the output."""
         for hook in tuple(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
@@ -70,22 +75,26 @@ class Module:
         return output
 
     def register_forward_pre_hook(self, hook, *, prepend=False):
-        """Call ``hook(module, args)`` before every ``forward``; if it returns something, that
-        (a tuple, or one value) becomes the positional arguments. Returns a handle: ``.remove()``."""
+        """Call ``hook(module, args)`` before every ``forward``; if it returns
+        something, that (a tuple, or one value) becomes the positional arguments.
+        Returns a handle: ``.remove()``."""
         return RemovableHandle(self._forward_pre_hooks, hook, prepend)
 
     def register_forward_hook(self, hook, *, prepend=False):
-        """Call ``hook(module, args, output)`` after every ``forward``; if it returns something,
-        that replaces the output. Returns a handle: ``.remove()``."""
+        """Call ``hook(module, args, output)`` after every ``forward``; if it returns
+        something, that replaces the output. Returns a handle: ``.remove()``."""
         return RemovableHandle(self._forward_hooks, hook, prepend)
 
     # ------------------------------------------------------------ registration
     def __setattr__(self, name, value):
-        registries = self.__dict__.get("_parameters"), self.__dict__.get("_buffers"), self.__dict__.get("_modules")
-        if isinstance(value, (Parameter, Module)) and registries[0] is None:
-            raise AttributeError(f"cannot assign {type(value).__name__} '{name}' before Module.__init__() call "
-                                 f"(call super().__init__() first in {type(self).__name__}.__init__)")
-        parameters, buffers, modules = registries
+        parameters, buffers, modules = (self.__dict__.get("_parameters"),
+                                        self.__dict__.get("_buffers"),
+                                        self.__dict__.get("_modules"))
+        if isinstance(value, (Parameter, Module)) and parameters is None:
+            raise AttributeError(f"cannot assign {type(value).__name__} '{name}' "
+                                 "before Module.__init__() call (call "
+                                 "super().__init__() first in "
+                                 f"{type(self).__name__}.__init__)")
         if isinstance(value, Parameter):
             self._forget(name, keep=parameters)
             parameters[name] = value
@@ -94,25 +103,26 @@ class Module:
             modules[name] = value
         elif parameters is not None and name in parameters:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                                "(nn.Parameter or None expected)")
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter "
+                                f"'{name}' (nn.Parameter or None expected)")
             parameters[name] = None
         elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                                "(nn.Module or None expected)")
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child "
+                                f"module '{name}' (nn.Module or None expected)")
             modules[name] = None
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                "(Tensor or None expected)")
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer "
+                                f"'{name}' (Tensor or None expected)")
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
 
     def _forget(self, name, keep=None):
-        """Remove ``name`` from wherever it was registered before being reassigned (except from
-        ``keep``, where it is about to be replaced in place, keeping its position)."""
+        """Remove ``name`` from wherever it was registered before being reassigned
+        (except from ``keep``, where it is about to be replaced in place, keeping its
+        position)."""
         self.__dict__.pop(name, None)
         for registry in (self._parameters, self._buffers, self._modules):
             if registry is not keep:
@@ -124,7 +134,8 @@ class Module:
             values = self.__dict__.get(registry)
             if values is not None and name in values:
                 return values[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute "
+                             f"'{name}'")
 
     def __delattr__(self, name):
         if name in self._parameters or name in self._buffers or name in self._modules:
@@ -133,21 +144,23 @@ class Module:
             object.__delattr__(self, name)
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+        registered = set(self._parameters) | set(self._buffers) | set(self._modules)
+        return sorted(set(super().__dir__()) | registered)
 
     def register_parameter(self, name, param):
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                            "(nn.Parameter or None required)")
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to "
+                            f"parameter '{name}' (nn.Parameter or None required)")
         self._check_new_name(name, "parameter", self._parameters)
         self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
-        """A tensor that belongs to the module's state (saved, moved by ``to()``) but is not learned."""
+        """A tensor that belongs to the module's state (saved, moved by ``to()``) but is
+        not learned."""
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None "
-                            "required)")
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (Tensor or None required)")
         self._check_new_name(name, "buffer", self._buffers)
         self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
@@ -165,10 +178,13 @@ class Module:
 
     def _check_new_name(self, name, what, registry):
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"cannot register a {what} before Module.__init__() call")
+            raise AttributeError(f"cannot register a {what} "
+                                 "before Module.__init__() call")
         if not isinstance(name, str) or not name or "." in name:
-            raise KeyError(f"{what} name must be a non-empty string without '.', got {name!r}")
-        if hasattr(self, name) and name not in registry:  # e.g. a ModuleDict key "keys" would hide the method
+            raise KeyError(f"{what} name must be a non-empty string without '.', "
+                           f"got {name!r}")
+        # taken by something else (a ModuleDict key "keys" would hide the method)
+        if hasattr(self, name) and name not in registry:
             raise KeyError(f"attribute '{name}' already exists")
 
     # ------------------------------------------------------------ walking the tree
@@ -181,7 +197,8 @@ class Module:
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
-                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+                path = f"{prefix}.{name}" if prefix else name
+                yield from module.named_modules(memo, path)
 
     def modules(self):
         for _, module in self.named_modules():
@@ -199,18 +216,20 @@ class Module:
             yield module
 
     def get_submodule(self, target):
-        """The module at a dotted path such as ``"encoder.0"`` (``""`` is this module itself)."""
+        """The module at a dotted path such as ``"encoder.0"`` (``""``: this module)."""
         module = self
         for name in target.split(".") if target else ():
             if not hasattr(module, name):
-                raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+                raise AttributeError(f"{type(module).__name__} has no attribute "
+                                     f"`{name}`")
             module = getattr(module, name)
             if not isinstance(module, Module):
                 raise AttributeError(f"`{name}` is not an nn.Module")
         return module
 
     def get_parameter(self, target):
-        """The parameter at a dotted path such as ``"encoder.0.weight"``, as in ``named_parameters()``."""
+        """The parameter at a dotted path such as ``"encoder.0.weight"``, as in
+        ``named_parameters()``."""
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
         if not hasattr(module, name):
@@ -225,13 +244,14 @@ class Module:
         modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
-                if value is None or id(value) in seen:  # a tensor shared by two layers is listed once
+                # a tensor shared by two layers is listed once
+                if value is None or id(value) in seen:
                     continue
                 seen.add(id(value))
                 yield (f"{module_prefix}.{name}" if module_prefix else name), value
 
     def named_parameters(self, prefix="", recurse=True):
-        """``('fc1.weight', Parameter)``, ... in registration order, each parameter once."""
+        """``('fc1.weight', Parameter)``, ... in registration order, each one once."""
         return self._named_members("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
@@ -246,7 +266,8 @@ class Module:
             yield buffer
 
     def apply(self, fn):
-        """Call ``fn`` on every submodule (children first) and on this module, e.g. to initialise weights."""
+        """Call ``fn`` on every submodule (children first) and on this module, e.g. to
+        initialise weights."""
         for module in self.children():
             module.apply(fn)
         fn(self)
@@ -254,9 +275,11 @@ class Module:
 
     # ------------------------------------------------------------ modes and gradients
     def train(self, mode=True):
-        """Training mode for this module and all below it (Dropout drops); ``train(False)`` is ``eval()``."""
+        """Training mode for this module and all below it (Dropout drops);
+        ``train(False)`` is ``eval()``."""
         if not isinstance(mode, bool):
-            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
+            raise ValueError("training mode is expected to be boolean, "
+                             f"got {mode!r}")
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
@@ -274,8 +297,8 @@ class Module:
 
     # ------------------------------------------------------------ saving and loading
     def state_dict(self, prefix="", keep_vars=False):
-        """Every parameter and persistent buffer by name. The tensors share memory with the
-        module (as PyTorch's do): copy them (``clone()``) to keep a snapshot."""
+        """Every parameter and persistent buffer by name. The tensors share memory with
+        the module (as PyTorch's do): copy them (``clone()``) to keep a snapshot."""
         state = OrderedDict()
         for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
             for registry in (module._parameters, module._buffers):
@@ -286,8 +309,9 @@ class Module:
         return state
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy values from ``state_dict`` into this module's tensors (in place, so optimizers
-        holding the parameters keep working). With ``strict``, the keys must match exactly."""
+        """Copy values from ``state_dict`` into this module's tensors (in place, so
+        optimizers holding the parameters keep working). With ``strict``, the keys must
+        match exactly."""
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
@@ -299,26 +323,29 @@ class Module:
             value = value.array if isinstance(value, Tensor) else value
             shape = tuple(getattr(value, "shape", ()))
             if shape != tuple(target.shape):
-                errors.append(f"size mismatch for {key}: copying a param with shape {list(shape)} from "
-                              f"checkpoint, the shape in current model is {list(target.shape)}.")
+                errors.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{list(shape)} from checkpoint, the shape in current "
+                              f"model is {list(target.shape)}.")
                 continue
             with autograd.no_grad():
                 target.copy_(Tensor(_host_array(value)))
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
-                              + ".")
+                errors.insert(0, "Unexpected key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in unexpected) + ".")
             if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+                errors.insert(0, "Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing) + ".")
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
+            raise RuntimeError("Error(s) in loading state_dict for "
+                               f"{type(self).__name__}:\n\t" + "\n\t".join(errors))
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ devices and dtypes
     def to(self, *args, dtype=None, device=None):
-        """Move parameters and buffers to a device and/or cast floating ones to a dtype, in place
-        (the same Parameter objects, so an optimizer made earlier still holds them)."""
+        """Move parameters and buffers to a device and/or cast floating ones to a dtype,
+        in place (the same Parameter objects, so an optimizer made earlier still holds
+        them)."""
         for arg in args:
             if isinstance(arg, (str, backend.device)):
                 device = arg
@@ -329,9 +356,11 @@ class Module:
         device = backend.device(device) if device is not None else None
         dtype = dt.to_dtype(dtype) if dtype is not None else None
         if dtype is not None and not dtype.is_floating_point:
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+            raise TypeError("nn.Module.to only accepts floating point dtypes, but got "
+                            f"desired dtype={dtype}")
         if device is not None:
-            backend.array_module(device)  # raises with the reason when the device is unavailable
+            # raises, with the reason, when the device is unavailable
+            backend.array_module(device)
 
         def convert(tensor):
             array = tensor.array
@@ -353,7 +382,9 @@ class Module:
         return self.to("cpu")
 
     def cuda(self, device=None):
-        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+        if device is None:
+            return self.to("cuda")
+        return self.to(f"cuda:{device}" if isinstance(device, int) else device)
 
     def float(self):
         return self.to(dt.float32)
@@ -366,27 +397,32 @@ class Module:
 
     # ------------------------------------------------------------ printing
     def extra_repr(self):
-        """The text inside this module's parentheses, e.g. ``in_features=2, out_features=5, bias=True``."""
+        """The text inside this module's parentheses, e.g.
+        ``in_features=2, out_features=5, bias=True``."""
         return ""
 
-    def __repr__(self):  # PyTorch's layout: one line for a leaf, children indented below their parent
+    def __repr__(self):
+        # PyTorch's layout: one line for a leaf, children indented below their parent
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()]
+        child_lines = [f"({name}): " + repr(module).replace("\n", "\n  ")
+                       for name, module in self._modules.items()]
         if len(extra_lines) == 1 and not child_lines:
             return f"{type(self).__name__}({extra_lines[0]})"
         lines = extra_lines + child_lines
-        return f"{type(self).__name__}(" + ("\n  " + "\n  ".join(lines) + "\n" if lines else "") + ")"
+        body = "\n  " + "\n  ".join(lines) + "\n" if lines else ""
+        return f"{type(self).__name__}({body})"
 
 
 class RemovableHandle:
-    """What ``register_forward_hook`` and ``register_forward_pre_hook`` return: ``remove()`` takes
-    the hook off again (so does leaving a ``with handle:`` block)."""
+    """What ``register_forward_hook`` and ``register_forward_pre_hook`` return:
+    ``remove()`` takes the hook off again (so does leaving a ``with handle:`` block)."""
 
     _ids = itertools.count()
 
     def __init__(self, hooks, hook, prepend=False):
-        self.hooks = weakref.ref(hooks)  # the module's dict of hooks; a handle must not keep it alive
+        # the module's dict of hooks, held weakly: a handle must not keep it alive
+        self.hooks = weakref.ref(hooks)
         self.id = next(RemovableHandle._ids)
         hooks[self.id] = hook
         if prepend:
@@ -405,7 +441,8 @@ class RemovableHandle:
 
 
 class IncompatibleKeys(tuple):
-    """``load_state_dict``'s result: ``(missing_keys, unexpected_keys)``, also as attributes."""
+    """``load_state_dict``'s result: ``(missing_keys, unexpected_keys)``, also as
+    attributes."""
 
     def __new__(cls, missing_keys, unexpected_keys):
         return super().__new__(cls, (missing_keys, unexpected_keys))
@@ -416,16 +453,21 @@ class IncompatibleKeys(tuple):
     def __repr__(self):
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
 
 
 def _host_array(value):
-    """An array from whatever a state_dict holds: our arrays, or anything NumPy can read (a PyTorch tensor)."""
-    return value if isinstance(value, np.ndarray) or backend.is_gpu_array(value) else np.asarray(value)
+    """An array from whatever a state_dict holds: our arrays, or anything NumPy can read
+    (a PyTorch tensor)."""
+    if isinstance(value, np.ndarray) or backend.is_gpu_array(value):
+        return value
+    return np.asarray(value)
 
 
 class _ModuleSequence(Module):
-    """What Sequential and ModuleList share: children kept in order, appended as ``0``, ``1``, ..."""
+    """What Sequential and ModuleList share: children kept in order, appended as ``0``,
+    ``1``, ..."""
 
     def __len__(self):
         return len(self._modules)
@@ -439,8 +481,8 @@ class _ModuleSequence(Module):
 
 
 class Sequential(_ModuleSequence):
-    """Modules run one after another, each fed the previous one's output; named ``0``, ``1``, ...
-    (or by the keys of an OrderedDict)."""
+    """Modules run one after another, each fed the previous one's output; named ``0``,
+    ``1``, ... (or by the keys of an OrderedDict)."""
 
     def __init__(self, *modules):
         super().__init__()
@@ -464,7 +506,8 @@ class Sequential(_ModuleSequence):
 
 
 class ModuleList(_ModuleSequence):
-    """A list of modules whose parameters the parent registers (a plain Python list would hide them)."""
+    """A list of modules whose parameters the parent registers (a plain Python list
+    would hide them)."""
 
     def __init__(self, modules=()):
         super().__init__()
@@ -488,7 +531,8 @@ class ModuleList(_ModuleSequence):
         return self
 
     def __repr__(self):
-        """As PyTorch prints it: a run of identical entries shows once, ``(0-5): 6 x Layer(...)``."""
+        """As PyTorch prints it: a run of identical entries shows once,
+        ``(0-5): 6 x Layer(...)``."""
         runs = []  # [first index, last index, repr]
         for i, module in enumerate(self):
             text = repr(module)
@@ -498,7 +542,8 @@ class ModuleList(_ModuleSequence):
                 runs.append([i, i, text])
         if not runs:
             return "ModuleList()"
-        lines = [(f"({first}): " if first == last else f"({first}-{last}): {last - first + 1} x ")
+        lines = [(f"({first}): " if first == last
+                  else f"({first}-{last}): {last - first + 1} x ")
                  + text.replace("\n", "\n  ") for first, last, text in runs]
         return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
@@ -511,7 +556,8 @@ def _checked_index(index, length, what):
 
 class ModuleDict(Module):
     """Modules by name, in insertion order; the name is the key in ``state_dict()``
-    (``layers.encoder.weight``). Reads like a dict: ``d[key]``, ``keys()``, ``items()``, ``update``."""
+    (``layers.encoder.weight``). Reads like a dict: ``d[key]``, ``keys()``,
+    ``items()``, ``update``."""
 
     def __init__(self, modules=None):
         super().__init__()
@@ -554,13 +600,15 @@ class ModuleDict(Module):
         return module
 
     def update(self, modules):
-        """Add (or replace) modules from a mapping or from ``(key, module)`` pairs, in their order."""
+        """Add (or replace) modules from a mapping or from ``(key, module)`` pairs, in
+        their order."""
         for key, module in _pairs(modules, "ModuleDict", sort_plain_dicts=False):
             self[key] = module
 
 
 class ParameterList(Module):
-    """Parameters by position, registered as ``0``, ``1``, ...; a tensor put in becomes a Parameter."""
+    """Parameters by position, registered as ``0``, ``1``, ...; a tensor put in becomes
+    a Parameter."""
 
     def __init__(self, values=None):
         super().__init__()
@@ -580,7 +628,8 @@ class ParameterList(Module):
         return getattr(self, str(_checked_index(index, len(self), "ParameterList")))
 
     def __setitem__(self, index, value):
-        setattr(self, str(_checked_index(index, len(self), "ParameterList")), _as_parameter(value))
+        name = str(_checked_index(index, len(self), "ParameterList"))
+        setattr(self, name, _as_parameter(value))
 
     def append(self, value):
         object.__setattr__(self, "_size", self._size + 1)
@@ -589,8 +638,8 @@ class ParameterList(Module):
 
     def extend(self, values):
         if isinstance(values, Tensor) or not isinstance(values, Iterable):
-            raise TypeError(f"ParameterList.extend should be called with an iterable, but got "
-                            f"{type(values).__name__}")
+            raise TypeError("ParameterList.extend should be called with an iterable, "
+                            f"but got {type(values).__name__}")
         for value in values:
             self.append(value)
         return self
@@ -598,15 +647,17 @@ class ParameterList(Module):
     __iadd__ = extend
 
     def extra_repr(self):
-        return "\n".join(_entry_line(i, value, lambda t: repr(t.dtype)) for i, value in enumerate(self))
+        return "\n".join(_entry_line(i, value, lambda t: repr(t.dtype))
+                         for i, value in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
 
 
 class ParameterDict(Module):
-    """Parameters by name, in insertion order; a tensor put in becomes a Parameter. As in PyTorch,
-    ``update`` with a plain ``dict`` adds its keys in sorted order (an OrderedDict keeps its order)."""
+    """Parameters by name, in insertion order; a tensor put in becomes a Parameter. As
+    in PyTorch, ``update`` with a plain ``dict`` adds its keys in sorted order (an
+    OrderedDict keeps its order)."""
 
     def __init__(self, parameters=None):
         super().__init__()
@@ -660,38 +711,45 @@ class ParameterDict(Module):
             self[key] = value
 
     def extra_repr(self):
-        return "\n".join(_entry_line(key, value, _legacy_type_name) for key, value in self.items())
+        return "\n".join(_entry_line(key, value, _legacy_type_name)
+                         for key, value in self.items())
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterDict should not be called.")
 
 
 def _pairs(items, what, sort_plain_dicts):
-    """``(key, value)`` pairs from a mapping or an iterable of pairs, with PyTorch's errors."""
+    """``(key, value)`` pairs from a mapping or an iterable of pairs, with PyTorch's
+    errors."""
     if not isinstance(items, Iterable):
-        raise TypeError(f"{what}.update should be called with an iterable of key/value pairs, but got "
-                        f"{type(items).__name__}")
+        raise TypeError(f"{what}.update should be called with an iterable of key/value "
+                        f"pairs, but got {type(items).__name__}")
     if isinstance(items, (Mapping, ModuleDict, ParameterDict)):
-        plain = sort_plain_dicts and isinstance(items, Mapping) and not isinstance(items, OrderedDict)
+        plain = (sort_plain_dicts and isinstance(items, Mapping)
+                 and not isinstance(items, OrderedDict))
         return sorted(items.items()) if plain else list(items.items())
     pairs = []
     for j, pair in enumerate(items):
         if not isinstance(pair, Iterable):
-            raise TypeError(f"{what} update sequence element #{j} should be Iterable; is {type(pair).__name__}")
+            raise TypeError(f"{what} update sequence element #{j} should be Iterable; "
+                            f"is {type(pair).__name__}")
         if len(pair) != 2:
-            raise ValueError(f"{what} update sequence element #{j} has length {len(pair)}; 2 is required")
+            raise ValueError(f"{what} update sequence element #{j} has length "
+                             f"{len(pair)}; 2 is required")
         pairs.append(tuple(pair))
     return pairs
 
 
 def _as_parameter(value):
-    return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) else value
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
 
 
 def _string_key(key):
     if not isinstance(key, str):
-        raise TypeError(f"Index given to ParameterDict cannot be used as a key as it is not a string (type is "
-                        f"'{type(key).__name__}')")
+        raise TypeError("Index given to ParameterDict cannot be used as a key as it is "
+                        f"not a string (type is '{type(key).__name__}')")
     return key
 
 
@@ -706,7 +764,9 @@ def _entry_line(key, value, type_text):
 
 
 def _legacy_type_name(tensor):
-    """PyTorch's old tensor type names (``torch.FloatTensor``), which ParameterDict's repr still uses."""
-    name = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[tensor.dtype.name]
+    """PyTorch's old tensor type names (``torch.FloatTensor``), which ParameterDict's
+    repr still uses."""
+    name = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}[tensor.dtype.name]
     return f"tinygrad_tutorial.{'cuda.' if tensor.is_cuda else ''}{name}Tensor"

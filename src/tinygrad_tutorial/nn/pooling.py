@@ -1,9 +1,10 @@
 """Pooling: each window of an image batch (N, C, H, W) summarised by one number.
 
 Max and average pooling reuse the convolution's im2col (``Im2Col``): every window of a
-channel becomes one column, reduced with ``max`` or ``sum``. The channels are pooled one by
-one, so they join the batch dimension first. Adaptive average pooling chooses the windows
-from the output size instead; an average is linear, so it is two products with fixed matrices.
+channel becomes one column, reduced with ``max`` or ``sum``. The channels are pooled one
+by one, so they join the batch dimension first. Adaptive average pooling chooses the
+windows from the output size instead; an average is linear, so it is two products with
+fixed matrices.
 """
 import math
 
@@ -16,13 +17,18 @@ from .module import Module
 from .padding import pad
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """The largest value in each window; its gradient goes to that one element (the first, on ties,
-    as PyTorch). Padding is -inf, so it never wins. ``return_indices`` also gives where each maximum
-    sits in its input plane, as the flat index row·W + column."""
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The largest value in each window; its gradient goes to that one element (the
+    first, on ties, as PyTorch). Padding is -inf, so it never wins. ``return_indices``
+    also gives where each maximum sits in its input plane, as the flat index
+    row·W + column."""
     if isinstance(input, Tensor) and input.ndim == 3:  # one unbatched image (C, H, W)
-        result = max_pool2d(input.unsqueeze(0), kernel_size, stride, padding, dilation, ceil_mode, return_indices)
-        return tuple(r.squeeze(0) for r in result) if return_indices else result.squeeze(0)
+        result = max_pool2d(input.unsqueeze(0), kernel_size, stride, padding, dilation,
+                            ceil_mode, return_indices)
+        if return_indices:
+            return tuple(r.squeeze(0) for r in result)
+        return result.squeeze(0)
     kernel_size, stride, padding, dilation, size = _pooling_windows(
         input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     n, c, h, w = input.shape
@@ -30,30 +36,37 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out = ops.Max.apply(cols, axis=1, keepdim=False).reshape(n, c, *size)
     if not return_indices:
         return out
-    return out, _positions_of_maxima(cols, kernel_size, stride, padding, dilation, size, w).reshape(n, c, *size)
+    positions = _positions_of_maxima(cols, kernel_size, stride, padding, dilation,
+                                     size, w)
+    return out, positions.reshape(n, c, *size)
 
 
 def _positions_of_maxima(cols, kernel_size, stride, padding, dilation, size, width):
-    """Window (i, j) starts at (i·sh - ph, j·sw - pw); its element k is kernel offset divmod(k, kw)."""
+    """Window (i, j) starts at (i·sh - ph, j·sw - pw); its element k is kernel offset
+    divmod(k, kw)."""
     xp = backend.get_array_module(cols.array)
-    (_, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel_size, stride, padding, dilation, size
-    offset = cols.array.argmax(axis=1).reshape(-1, oh, ow)  # the same (first) maximum that ``Max`` picks
+    (_, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    (dh, dw), (oh, ow) = dilation, size
+    # the same (first) maximum that ``Max`` picks
+    offset = cols.array.argmax(axis=1).reshape(-1, oh, ow)
     rows = xp.arange(oh)[:, None] * sh - ph + (offset // kw) * dh
     columns = xp.arange(ow)[None, :] * sw - pw + (offset % kw) * dw
     return Tensor((rows * width + columns).astype(np.int64))
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
-    """The mean of each window. The zero padding counts in the divisor unless count_include_pad=False;
-    the part of a window that ceil_mode lets run past the padding never counts (as PyTorch)."""
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """The mean of each window. The zero padding counts in the divisor unless
+    count_include_pad=False; the part of a window that ceil_mode lets run past the
+    padding never counts (as PyTorch)."""
     if isinstance(input, Tensor) and input.ndim == 3:
-        return avg_pool2d(input.unsqueeze(0), kernel_size, stride, padding, ceil_mode, count_include_pad,
-                          divisor_override).squeeze(0)
+        return avg_pool2d(input.unsqueeze(0), kernel_size, stride, padding, ceil_mode,
+                          count_include_pad, divisor_override).squeeze(0)
     kernel_size, stride, padding, dilation, size = _pooling_windows(
         input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     n, c, h, w = input.shape
-    sums = _columns(input, kernel_size, stride, padding, dilation, size, fill=0).sum(1).reshape(n, c, *size)
+    cols = _columns(input, kernel_size, stride, padding, dilation, size, fill=0)
+    sums = cols.sum(1).reshape(n, c, *size)
     if divisor_override is not None:
         if divisor_override == 0:
             raise RuntimeError("avg_pool2d: divisor must be not zero")
@@ -64,8 +77,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def _window_lengths(length, windows, kernel, stride, padding, count_padding):
-    """How many elements each window along one axis averages: those up to the padded border, or
-    only the input's own."""
+    """How many elements each window along one axis averages: those up to the padded
+    border, or only the input's own."""
     start = np.arange(windows) * stride - padding
     stop = np.minimum(start + kernel, length + padding)
     if not count_padding:
@@ -74,20 +87,23 @@ def _window_lengths(length, windows, kernel, stride, padding, count_padding):
 
 
 def _pooling_windows(input, kernel_size, stride, padding, dilation, ceil_mode, what):
-    """The options as pairs (stride defaults to the kernel size), checked, and the output size."""
+    """The options as pairs (stride defaults to the kernel size), checked, and the
+    output size."""
     stride = kernel_size if stride is None else stride
-    kernel_size, stride, padding, dilation = _windows(input, kernel_size, stride, padding, dilation, what)
+    kernel_size, stride, padding, dilation = _windows(input, kernel_size, stride,
+                                                      padding, dilation, what)
     if any(2 * p > k for p, k in zip(padding, kernel_size)):
-        raise RuntimeError(f"{what}: pad should be at most half of kernel size, but got pad={padding} and "
-                           f"kernel_size={kernel_size}")
-    size = tuple(_pooled_length(*axis, ceil_mode)
-                 for axis in zip(input.shape[2:], kernel_size, stride, padding, dilation))
+        raise RuntimeError(f"{what}: pad should be at most half of kernel size, "
+                           f"but got pad={padding} and kernel_size={kernel_size}")
+    axes = zip(input.shape[2:], kernel_size, stride, padding, dilation)
+    size = tuple(_pooled_length(*axis, ceil_mode) for axis in axes)
     return kernel_size, stride, padding, dilation, size
 
 
 def _pooled_length(length, kernel, stride, padding, dilation, ceil_mode):
-    """⌊(L + 2p - d(k-1) - 1) / s⌋ + 1 windows, or ⌈...⌉ + 1 with ceil_mode, which lets a last, partial
-    window hang over the border, except one that would start in the right padding (PyTorch's rule)."""
+    """⌊(L + 2p - d(k-1) - 1) / s⌋ + 1 windows, or ⌈...⌉ + 1 with ceil_mode,
+    which lets a last, partial window hang over the border, except one that would
+    start in the right padding (PyTorch's rule)."""
     span = length + 2 * padding - dilation * (kernel - 1) - 1
     if not ceil_mode:
         return span // stride + 1
@@ -96,74 +112,89 @@ def _pooled_length(length, kernel, stride, padding, dilation, ceil_mode):
 
 
 def _columns(input, kernel_size, stride, padding, dilation, size, fill):
-    """(N, C, H, W) -> (N·C, kh·kw, L): each channel's windows as columns, padded with ``fill``
-    (also where a ceil_mode window hangs over the padded border)."""
+    """(N, C, H, W) -> (N·C, kh·kw, L): each channel's windows as columns, padded with
+    ``fill`` (also where a ceil_mode window hangs over the padded border)."""
     n, c, h, w = input.shape
     overhang = [max(0, (windows - 1) * s + d * (k - 1) + 1 - (length + 2 * p))
-                for windows, s, d, k, length, p in zip(size, stride, dilation, kernel_size, (h, w), padding)]
+                for windows, s, d, k, length, p
+                in zip(size, stride, dilation, kernel_size, (h, w), padding)]
     x = input.reshape(n * c, 1, h, w)
     if any(overhang):
         x = pad(x, (0, overhang[1], 0, overhang[0]), value=fill)
-    return Im2Col.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, fill=fill)
+    return Im2Col.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                        dilation=dilation, fill=fill)
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """Output (i, j) averages input rows ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ - 1 and the columns chosen the same way
-    (PyTorch's bins; they overlap when oh does not divide H). As matrices: rows @ input @ columnsᵀ."""
+    """Output (i, j) averages input rows ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ - 1 and the
+    columns chosen the same way (PyTorch's bins; they overlap when oh does not
+    divide H). As matrices: rows @ input @ columnsᵀ."""
     if not isinstance(input, Tensor) or input.ndim not in (3, 4):
         shape = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {shape}")
-    sizes = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
+        raise RuntimeError("adaptive_avg_pool2d(): Expected 3D or 4D tensor, "
+                           f"but got {shape}")
+    sizes = ((output_size, output_size) if isinstance(output_size, int)
+             else tuple(output_size))
     if len(sizes) != 2:
-        raise RuntimeError(f"adaptive_avg_pool2d: output_size must be 2, got {output_size!r}")
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2, "
+                           f"got {output_size!r}")
     h, w = input.shape[-2:]
     oh, ow = (n if size is None else size for n, size in zip((h, w), sizes))
-    return _bin_averages(h, oh, input) @ input @ _bin_averages(w, ow, input).transpose(0, 1)
+    rows, columns = _bin_averages(h, oh, input), _bin_averages(w, ow, input)
+    return rows @ input @ columns.transpose(0, 1)
 
 
 def _bin_averages(length, bins, like):
-    """(bins, length): row i holds 1/count over the elements of bin i, and 0 elsewhere."""
+    """(bins, length): row i is 1/count on the elements of bin i, 0 elsewhere."""
     start = np.arange(bins) * length // bins
     stop = -(-(np.arange(bins) + 1) * length // bins)
     position = np.arange(length)
     inside = (position >= start[:, None]) & (position < stop[:, None])
-    return tensor(inside / (stop - start)[:, None], dtype=like.dtype, device=like.device)
+    return tensor(inside / (stop - start)[:, None], dtype=like.dtype,
+                  device=like.device)
 
 
 class MaxPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices=False, ceil_mode=False):
         super().__init__()
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
-                          self.return_indices)
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding,
+                          self.dilation, self.ceil_mode, self.return_indices)
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, dilation={self.dilation}, "
+                f"ceil_mode={self.ceil_mode}")
 
 
 class AvgPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
         super().__init__()
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
         self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
 
     def forward(self, input):
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
-                          self.divisor_override)
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding,
+                          self.ceil_mode, self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}")
 
 
 class AdaptiveAvgPool2d(Module):
-    """Average pooling to a fixed output size, whatever the input's (``None`` keeps that dimension)."""
+    """Average pooling to a fixed output size, whatever the input's (``None`` keeps
+    that dimension)."""
 
     def __init__(self, output_size):
         super().__init__()

@@ -1,4 +1,5 @@
-"""``tinygrad_tutorial.optim``: optimizers that update parameters from their gradients, and LR schedules."""
+"""``tinygrad_tutorial.optim``: optimizers that update parameters from their gradients,
+and LR schedules."""
 from . import lr_scheduler
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, AdamW

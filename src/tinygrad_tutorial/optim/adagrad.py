@@ -64,9 +64,9 @@ class Adadelta(Optimizer):
     """For each parameter p with gradient g (PyTorch's formulas)::
 
         g ← g + weight_decay·p
-        v ← ρ·v + (1-ρ)·g²                  mean of squared gradients (square_avg)
-        Δ ← √(u + eps) / √(v + eps) · g     the step, in the units of p
-        u ← ρ·u + (1-ρ)·Δ²                  mean of squared steps (acc_delta)
+        v ← ρ·v + (1-ρ)·g²                mean of squared gradients (square_avg)
+        Δ ← √(u + eps) / √(v + eps) · g   the step, in the units of p
+        u ← ρ·u + (1-ρ)·Δ²                mean of squared steps (acc_delta)
         p ← p - lr·Δ
 
     The ratio of the two running means sets the step size, hence lr=1 by default.

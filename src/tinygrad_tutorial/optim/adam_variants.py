@@ -61,7 +61,8 @@ class NAdam(Optimizer):
         μₜ = β1·(1 - ½·0.96^(t·momentum_decay))      a momentum that warms up
         m ← β1·m + (1-β1)·g;   v ← β2·v + (1-β2)·g²
         d = √(v/(1-β2ᵗ)) + eps
-        p ← p - lr·(1-μₜ)/(1-Πμ) · g/d - lr·μₜ₊₁/(1-Πμ·μₜ₊₁) · m/d
+        p ← p - lr·(1-μₜ)/(1-Πμ) · g/d
+              - lr·μₜ₊₁/(1-Πμ·μₜ₊₁) · m/d
 
     where Πμ = μ₁⋯μₜ is kept in the state as ``mu_product``.
     """
@@ -117,11 +118,13 @@ class RAdam(Optimizer):
     """Adam whose adaptive step is switched on gradually (Liu et al.), as PyTorch::
 
         m ← β1·m + (1-β1)·g;   v ← β2·v + (1-β2)·g²
-        ρ∞ = 2/(1-β2) - 1;     ρₜ = ρ∞ - 2t·β2ᵗ/(1-β2ᵗ)    length of the moving average
+        ρ∞ = 2/(1-β2) - 1;     ρₜ = ρ∞ - 2t·β2ᵗ/(1-β2ᵗ)
+        r = √((ρₜ-4)(ρₜ-2)ρ∞ / ((ρ∞-4)(ρ∞-2)ρₜ))
         p ← p - lr · m/(1-β1ᵗ) · r·√(1-β2ᵗ)/(√v + eps)     when ρₜ > 5
-        p ← p - lr · m/(1-β1ᵗ)                             (plain momentum) otherwise
+        p ← p - lr · m/(1-β1ᵗ)                             otherwise
 
-    with r = √((ρₜ-4)(ρₜ-2)ρ∞ / ((ρ∞-4)(ρ∞-2)ρₜ)), the variance rectification.
+    where ρₜ is the length of the moving average and r the variance rectification;
+    the second rule is plain momentum.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,

@@ -187,8 +187,9 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
 def _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9,
                   max_ls=25):
     """A step t along d with sufficient decrease, f(t) ≤ f + c1·t·gtd, and a small
-    slope, |f'(t)| ≤ c2·|gtd| (Nocedal & Wright, algorithms 3.5 and 3.6): first bracket
-    such a t, then zoom in on it by cubic interpolation. Returns (f, g, t, evals)."""
+    slope, |f'(t)| ≤ c2·|gtd| (Nocedal & Wright, algorithms 3.5 and 3.6): first
+    bracket such a t, then zoom in on it by cubic interpolation. Returns
+    (f, g, t, evals)."""
     xp = backend.get_array_module(d)
     d_norm = float(xp.abs(d).max())
     f_new, g_new = evaluate(x, t, d)

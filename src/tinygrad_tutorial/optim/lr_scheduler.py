@@ -10,8 +10,8 @@ from collections import Counter
 
 
 class LRScheduler:
-    """Call ``scheduler.step()`` once per epoch, after ``optimizer.step()``; subclasses say in
-    ``get_lr()`` what the learning rates become."""
+    """Call ``scheduler.step()`` once per epoch, after ``optimizer.step()``; subclasses
+    say in ``get_lr()`` what the learning rates become."""
 
     def __init__(self, optimizer, last_epoch=-1):
         self.optimizer = optimizer
@@ -21,8 +21,8 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                                   "an optimizer")
+                    raise KeyError("param 'initial_lr' is not specified in "
+                                   f"param_groups[{i}] when resuming an optimizer")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()
@@ -66,7 +66,8 @@ class LRScheduler:
         return self._last_lr
 
     def state_dict(self):
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+        return {key: value for key, value in self.__dict__.items()
+                if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
@@ -79,7 +80,8 @@ class StepLR(LRScheduler):
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):  # changes the current rates (as PyTorch), so several schedulers can be chained
+    def get_lr(self):
+        # changes the current rates (as PyTorch), so several schedulers can be chained
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return [group["lr"] for group in self.optimizer.param_groups]
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
@@ -174,8 +176,8 @@ class LinearLR(LRScheduler):
 
 class CosineAnnealingLR(LRScheduler):
     """Anneal from the base rate to ``eta_min`` along half a cosine over ``T_max``
-    epochs: η = eta_min + (base - eta_min)·(1 + cos(π·t/T_max))/2. PyTorch's recursive
-    form, which past T_max climbs back up (the cosine's next half)."""
+    epochs: η = eta_min + (base - eta_min)·(1 + cos(π·t/T_max))/2. PyTorch's
+    recursive form, which past T_max climbs back up (the cosine's next half)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max, self.eta_min = T_max, eta_min

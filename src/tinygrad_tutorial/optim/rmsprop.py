@@ -2,6 +2,7 @@
 from .. import backend
 from ..autograd import no_grad
 from .adam import _lerp_
+from .hyperparameters import check_non_negative
 from .optimizer import Optimizer, evaluate_closure
 
 
@@ -9,30 +10,32 @@ class RMSprop(Optimizer):
     """For each parameter p with gradient g (PyTorch's update rule, step for step)::
 
         g ← g + weight_decay·p
-        v ← α·v + (1-α)·g²                     running mean of squared gradients
-        m ← α·m + (1-α)·g;  v̂ ← v - m²        (centered: subtract the squared running mean)
+        v ← α·v + (1-α)·g²                    running mean of squared gradients
+        m ← α·m + (1-α)·g;  v̂ ← v - m²       centered: minus the squared mean
         d ← √v (or √v̂) + eps
-        b ← momentum·b + g/d;  p ← p - lr·b   (with momentum)
-        p ← p - lr·g/d                         (without)
+        b ← momentum·b + g/d;  p ← p - lr·b   with momentum
+        p ← p - lr·g/d                        without
 
-    Large gradients are damped and small ones boosted, so every weight moves at a similar pace.
+    Large gradients are damped and small ones boosted, so every weight moves at a
+    similar pace.
     """
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
-                 maximize=False):
-        for name, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
-                            ("weight_decay value", weight_decay), ("alpha value", alpha)):
-            if not 0.0 <= value:
-                raise ValueError(f"Invalid {name}: {value}")
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0,
+                 momentum=0, centered=False, *, maximize=False):
+        check_non_negative(("learning rate", lr), ("epsilon value", eps),
+                           ("momentum value", momentum),
+                           ("weight_decay value", weight_decay), ("alpha value", alpha))
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps,
+                                      weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, maximize=maximize))
 
     @no_grad()
     def step(self, closure=None):
         loss = evaluate_closure(closure)
         for group in self.param_groups:
-            lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-            weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
+            lr, alpha = float(group["lr"]), float(group["alpha"])
+            eps, momentum = float(group["eps"]), float(group["momentum"])
+            weight_decay = float(group["weight_decay"])
             for param, grad, state in self._params_with_grad(group):
                 p = param.array
                 xp = backend.get_array_module(p)
@@ -50,8 +53,9 @@ class RMSprop(Optimizer):
                 square_avg *= alpha
                 square_avg += (1 - alpha) * grad * grad
                 if group["centered"]:
-                    _lerp_(state["grad_avg"], grad, 1 - alpha)
-                    avg = xp.sqrt(square_avg - state["grad_avg"] * state["grad_avg"]) + eps
+                    grad_avg = state["grad_avg"]
+                    _lerp_(grad_avg, grad, 1 - alpha)
+                    avg = xp.sqrt(square_avg - grad_avg * grad_avg) + eps
                 else:
                     avg = xp.sqrt(square_avg) + eps
                 if momentum > 0:
@@ -61,5 +65,6 @@ class RMSprop(Optimizer):
                     p -= lr * buffer
                 else:
                     p -= lr * (grad / avg)
-                param._bump_version()  # written in place: a graph that saved the old values may not use them
+                # written in place: a graph that saved the old values may not use them
+                param._bump_version()
         return loss
