@@ -107,9 +107,7 @@ $(SITE)/.built: $(VENV)/.installed $(BOOK_SOURCES)
 # (sphinx-intl: a new page gets a new catalog, changed text comes back empty or fuzzy,
 # with its old translation as a hint), then list what is left to translate.
 translations: $(POT)/.extracted $(MSGFMT)
-	$(BIN)/sphinx-intl update --pot-dir $(POT) --locale-dir locale \
-	  --language $(ZH_LANGUAGE)
-	$(BIN)/python tools/translations.py status $(POT)
+	$(BIN)/python tools/translations.py update $(POT)
 
 # From clean each time, so that a page no longer in _toc.yml leaves no template behind.
 $(POT)/.extracted: $(VENV)/.installed $(BOOK_SOURCES) tools/translations.py

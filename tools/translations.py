@@ -15,8 +15,11 @@ cells are never extracted, so the Chinese pages run exactly the English code.
         that ``msgfmt --check`` accepts and that translates every message of the
         page's template: none missing, empty or fuzzy, none stale (a message kept for
         text the English page no longer has).
-    python tools/translations.py status POT_DIR
-        The same report; exits 0 (``make translations`` prints it after updating).
+    python tools/translations.py update POT_DIR
+        ``make translations``: ``sphinx-intl update`` brings every catalog up to date
+        with the templates (a new page gets a catalog, changed text comes back empty
+        or fuzzy), then the same report as check, exit 0. The catalogs it rewrote
+        lose the format flags babel guesses (below), which msgfmt --check enforces.
 """
 import os
 import re
@@ -25,7 +28,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -38,6 +41,10 @@ CHINESE_CONFIG = ROOT / "_config.zh.yml"
 GETTEXT_SETTINGS = {"execute": {"execute_notebooks": "off"},
                     "sphinx": {"config": {"gettext_compact": False}}}
 UPDATE = "make translations"
+LINE_WIDTH = 76  # sphinx-intl's, so that a catalog it wrote keeps its lines
+# Flags babel gives a message that holds a '%' or a '{...}', as if Sphinx formatted
+# it; msgfmt --check then holds the translation to the same placeholders.
+FORMAT_FLAGS = ("python-format", "python-brace-format")
 QUOTED = 3  # messages quoted per problem
 
 
@@ -173,13 +180,34 @@ def report(pot_dir):
     return failed
 
 
+def update(pot_dir):
+    """Run sphinx-intl update; drop the format flags from the catalogs it wrote."""
+    settings = chinese_settings()
+    catalogs = catalog_dir()
+    before = {path: path.read_bytes() for path in catalogs.rglob("*.po")}
+    locale_dir = ROOT / settings["locale_dirs"][0]
+    subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "--pot-dir",
+                    str(pot_dir), "--locale-dir", str(locale_dir),
+                    "--language", settings["language"]], check=True)
+    for path in sorted(catalogs.rglob("*.po")):
+        if before.get(path) != path.read_bytes():
+            catalog = read_catalog(path)
+            for message in catalog:
+                message.flags.difference_update(FORMAT_FLAGS)
+            with open(path, "wb") as file:
+                write_po(file, catalog, width=LINE_WIDTH)
+    report(pot_dir)
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == "config" and argv[2] in ("gettext", "zh"):
         write_config(argv[2], Path(argv[3]).resolve())
         return 0
-    if len(argv) == 3 and argv[1] in ("check", "status"):
-        failed = report(Path(argv[2]).resolve())
-        return 1 if failed and argv[1] == "check" else 0
+    if len(argv) == 3 and argv[1] == "check":
+        return 1 if report(Path(argv[2]).resolve()) else 0
+    if len(argv) == 3 and argv[1] == "update":
+        update(Path(argv[2]).resolve())
+        return 0
     print(__doc__)
     return 2
 
