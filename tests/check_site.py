@@ -1,6 +1,8 @@
 """Check the built book: ``python tests/check_site.py _build/html``.
 
-For every page in ``_toc.yml`` (run after ``jupyter-book build .``):
+For every page in ``_toc.yml``, in English and in the Chinese edition that ``make
+book`` builds into the site's ``zh-cn/`` (the Chinese pages show the English build's
+execution, ``_build/jupyter_execute``, so they are checked against it):
 - the page exists and has a title;
 - every code cell of the source is on the page, and every cell whose executed notebook
   (``_build/jupyter_execute``) has outputs shows them;
@@ -21,6 +23,10 @@ import yaml
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
+# Where the Chinese edition lies in the site: the language switch of the English pages
+# (tools/editions.py) leads there.
+CHINESE = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf8"))[
+    "sphinx"]["config"]["other_edition"]["path"]
 RAISES = "raises-exception"
 PLOTTING = ("plt.", "draw_graph(", ".plot(", "imshow(")  # a page with these has a figure
 SHOWING = ("plt.show()",)  # a cell with these has an image output
@@ -58,7 +64,7 @@ def shown_code_cells(notebook):
             if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])]
 
 
-def check_page(entry, html_dir):
+def check_page(entry, html_dir, executed_dir):
     """A list of problems with one page (empty when it is fine)."""
     page = html_dir / f"{entry}.html"
     if not page.is_file():
@@ -70,7 +76,7 @@ def check_page(entry, html_dir):
         problems.append("no <h1> title")
 
     source = jupytext.read(source_of(entry))
-    executed_path = html_dir.parent / "jupyter_execute" / f"{entry}.ipynb"
+    executed_path = executed_dir / f"{entry}.ipynb"
     source_cells = shown_code_cells(source)
     html_cells = soup.select("div.cell")
     if len(html_cells) != len(source_cells):
@@ -121,18 +127,24 @@ def main(argv):
     if len(argv) != 2:
         print(__doc__.splitlines()[0])
         return 2
-    html_dir = Path(argv[1]).resolve()
-    if not (html_dir / "index.html").is_file():
-        print(f"{html_dir} has no index.html: build the book first (jupyter-book build .)")
-        return 1
+    english = Path(argv[1]).resolve()
+    executed_dir = english.parent / "jupyter_execute"
+    sites = [english, english / CHINESE]
+    for site in sites:
+        if not (site / "index.html").is_file():
+            print(f"{site} has no index.html: build the book first (make book)")
+            return 1
     failed = 0
-    for entry in chapters():
-        problems = check_page(entry, html_dir)
-        failed += bool(problems)
-        print(f"{'FAIL' if problems else 'ok  '} {entry}")
-        for problem in problems:
-            print(f"     - {problem}")
-    print(f"{len(chapters()) - failed} of {len(chapters())} pages fine")
+    for site in sites:
+        for entry in chapters():
+            problems = check_page(entry, site, executed_dir)
+            failed += bool(problems)
+            where = site.relative_to(english.parent) / entry
+            print(f"{'FAIL' if problems else 'ok  '} {where}")
+            for problem in problems:
+                print(f"     - {problem}")
+    pages = len(sites) * len(chapters())
+    print(f"{pages - failed} of {pages} pages fine")
     return 1 if failed else 0
 
 

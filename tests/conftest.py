@@ -25,7 +25,7 @@ def pytest_addoption(parser):
 # What needs Jupyter, jupytext or the built site, and has no device cases: left out when --device picks one
 # (the GPU machine has neither Jupyter nor the site)
 NOT_DEVICE_TESTS = {"test_notebooks.py", "test_site_browser.py", "test_links.py", "test_chapters_to_scripts.py",
-                    "test_buttons.py", "test_chapter_engines.py"}
+                    "test_buttons.py", "test_chapter_engines.py", "test_translations.py"}
 
 
 def pytest_ignore_collect(collection_path, config):

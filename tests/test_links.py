@@ -1,8 +1,9 @@
 """No broken internal links in the built site.
 
-Scans every page of ``_build/html`` (or ``TT_SITE_DIR``) for ``href`` and ``src``
-attributes that point inside the site and checks that the file exists and,
-for ``page.html#anchor``, that the anchor exists on that page. External links
+Scans every page of ``_build/html`` (or ``TT_SITE_DIR``), the Chinese edition in its
+``zh-cn/`` included, for ``href`` and ``src`` attributes that point inside the site
+and checks that the file exists and, for ``page.html#anchor``, that the anchor exists
+on that page: the language switch between the editions among them. External links
 are not fetched (CI has no network); scripts and stylesheets must not be
 external at all, so the site works offline. Skips when the site is not built.
 """
@@ -18,6 +19,8 @@ SITE = Path(os.environ.get("TT_SITE_DIR", ROOT / "_build" / "html"))
 
 if not (SITE / "index.html").exists():
     pytest.skip(f"no built site at {SITE}: run `jupyter-book build .` first", allow_module_level=True)
+
+from check_site import CHINESE, chapters  # noqa: E402  (the site checks' ToC reading)
 
 
 class LinkParser(html.parser.HTMLParser):
@@ -52,7 +55,15 @@ def parse(page, cache={}):
 
 
 # Pages, not the theme's template fragments that Sphinx copies into _static.
-PAGES = sorted(page for page in SITE.rglob("*.html") if page.relative_to(SITE).parts[0] not in ("_static", "_sources"))
+PAGES = sorted(page for page in SITE.rglob("*.html")
+               if not {"_static", "_sources"} & set(page.relative_to(SITE).parts))
+
+
+def test_the_site_holds_both_editions():
+    for edition in (SITE, SITE / CHINESE):
+        missing = [entry for entry in chapters()
+                   if edition / f"{entry}.html" not in PAGES]
+        assert missing == [], f"{edition} lacks {missing}: run make book"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(SITE)))

@@ -1,8 +1,8 @@
 """The built site, tested in a real browser (Playwright driving Debian's Chromium).
 
-CI builds the book first (``jupyter-book build .``), then runs this file against
-``_build/html`` served on 127.0.0.1. Every request that leaves 127.0.0.1 is
-blocked, so the site must work offline: MathJax is vendored under
+CI builds the book first (``make book``), then runs this file against ``_build/html``
+served on 127.0.0.1, in English and in Chinese (its ``zh-cn/``). Every request that
+leaves 127.0.0.1 is blocked, so the site must work offline: MathJax is vendored under
 ``book/_static/mathjax``. A screenshot of every page goes to ``screenshots/``.
 
 Needs ``pip install playwright`` and ``apt-get install chromium`` (no
@@ -41,10 +41,13 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
 yaml = pytest.importorskip("yaml")
 
-from check_site import toc_files  # noqa: E402  (the ToC reading the other site checks use)
+# The ToC reading the other site checks use, and where the Chinese edition lies
+from check_site import CHINESE, toc_files  # noqa: E402
 
 
 PAGES = [re.sub(r"\.(md|ipynb)$", "", entry) for entry in toc_files(yaml.safe_load(TOC.read_text()))]
+# Each edition by where it lies in the site: English at its root, Chinese in CHINESE/.
+EDITIONS = ["", f"{CHINESE}/"]
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +112,15 @@ def wait_for_mathjax(page):
                            ? MathJax.startup.promise.then(() => true) : true""")
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_page_loads_cleanly_with_its_figures(page, site_url, name):
+def path_of(url):
+    """A page's path in the site, no ``.html``: ``book/intro``, ``zh-cn/book/intro``."""
+    return urlparse(url).path.lstrip("/").removesuffix(".html")
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=["en", "zh"])
+@pytest.mark.parametrize("page_name", PAGES)
+def test_page_loads_cleanly_with_its_figures(page, site_url, edition, page_name):
+    name = edition + page_name
     response = page.goto(f"{site_url}/{name}.html", wait_until="load")
     assert response.status == 200, f"{name}.html: HTTP {response.status}"
     wait_for_mathjax(page)
@@ -130,8 +140,10 @@ def test_page_loads_cleanly_with_its_figures(page, site_url, name):
     page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '_')}.png", full_page=True)
 
 
-def test_math_renders_offline_with_the_vendored_mathjax(page, site_url):
-    with_math = [name for name in PAGES if 'class="math' in (SITE / f"{name}.html").read_text(encoding="utf-8")]
+@pytest.mark.parametrize("edition", EDITIONS, ids=["en", "zh"])
+def test_math_renders_offline_with_the_vendored_mathjax(page, site_url, edition):
+    with_math = [edition + name for name in PAGES if 'class="math' in
+                 (SITE / f"{edition}{name}.html").read_text(encoding="utf-8")]
     assert with_math, "no page of the book has math in it"
     for name in with_math:
         page.goto(f"{site_url}/{name}.html", wait_until="load")
@@ -146,33 +158,71 @@ def test_math_renders_offline_with_the_vendored_mathjax(page, site_url):
         assert page.problems.errors == [], f"{name}.html: " + "\n".join(page.problems.errors)
 
 
-def test_next_and_previous_links_walk_the_table_of_contents(page, site_url):
-    page.goto(f"{site_url}/{PAGES[0]}.html")
-    visited = [PAGES[0]]
-    for _ in PAGES[1:]:
+@pytest.mark.parametrize("edition", EDITIONS, ids=["en", "zh"])
+def test_next_and_previous_links_walk_the_table_of_contents(page, site_url, edition):
+    pages = [edition + name for name in PAGES]
+    page.goto(f"{site_url}/{pages[0]}.html")
+    visited = [pages[0]]
+    for _ in pages[1:]:
         with page.expect_navigation():
             page.locator("a.right-next").first.click()
-        visited.append(urlparse(page.url).path.lstrip("/").removesuffix(".html"))
-    assert visited == PAGES
+        visited.append(path_of(page.url))
+    assert visited == pages
     assert page.locator("a.right-next").count() == 0, "the last page should have no 'next' link"
 
-    for expected in reversed(PAGES[:-1]):
+    for expected in reversed(pages[:-1]):
         with page.expect_navigation():
             page.locator("a.left-prev").first.click()
-        assert urlparse(page.url).path.lstrip("/").removesuffix(".html") == expected
+        assert path_of(page.url) == expected
 
 
-def search_results(page, site_url, query):
-    """The result links Sphinx's search page lists for ``query``, once it says it has finished."""
-    page.goto(f"{site_url}/search.html?q={query}")
-    page.wait_for_function("() => /Search finished|did not match/.test("
-                           "document.querySelector('#search-results .search-summary')?.innerText ?? '')")
-    return page.locator("#search-results ul.search li a").evaluate_all("links => links.map(a => a.href)")
+def test_the_language_switch_leads_to_the_same_page_and_back(page, site_url):
+    for name in PAGES:
+        page.goto(f"{site_url}/{name}.html")
+        for there in (f"{CHINESE}/{name}", name):
+            with page.expect_navigation():
+                page.locator("a.language-switch").click()
+            assert path_of(page.url) == there, f"{name}: the switch leads to {page.url}"
+            assert page.locator("main h1").count() >= 1
+    assert page.problems.errors == [], "\n".join(page.problems.errors)
+
+
+# Whether Sphinx's search has finished, in any language: its status line is then one of
+# these two messages, as the page's own translations.js gives them.
+SEARCH_FINISHED = """() => {
+    const summary = document.querySelector('#search-results .search-summary');
+    const status = summary?.innerText ?? '';
+    const [before, after] = Documentation.gettext(
+        'Search finished, found ${resultCount} page(s) matching the search query.'
+    ).split('${resultCount}');
+    const nothing = Documentation.gettext('Your search did not match any documents. ' +
+        'Please make sure that all words are spelled correctly and that you\\'ve ' +
+        'selected enough categories.');
+    return status === nothing || (status.startsWith(before) && status.endsWith(after));
+}"""
+
+
+def search_results(page, site_url, query, edition=""):
+    """The pages an edition's search page lists for ``query``, once it has finished."""
+    page.goto(f"{site_url}/{edition}search.html?q={query}")
+    page.wait_for_function(SEARCH_FINISHED)
+    links = page.locator("#search-results ul.search li a")
+    return [path_of(href).removeprefix(edition)
+            for href in links.evaluate_all("links => links.map(a => a.href)")]
 
 
 def test_search_finds_pages_and_nothing_for_nonsense(page, site_url):
     hits = search_results(page, site_url, "tensor")
-    found = {urlparse(href).path.lstrip("/").removesuffix(".html") for href in hits}
-    assert found & set(PAGES), f"searching 'tensor' found no chapter: {hits}"
+    assert set(hits) & set(PAGES), f"searching 'tensor' found no chapter: {hits}"
     assert page.problems.errors == [], "\n".join(page.problems.errors)
     assert search_results(page, site_url, "qwxzvbnonsenseword") == []
+
+
+@pytest.mark.parametrize("query, chapter", [("张量", "book/02_tensors"),
+                                            ("反向传播", "book/04_autograd")])
+def test_chinese_search_finds_the_chapter_about_it(page, site_url, query, chapter):
+    chinese = f"{CHINESE}/"
+    hits = search_results(page, site_url, query, edition=chinese)
+    assert chapter in hits, f"searching {query} in Chinese found {hits}"
+    assert page.problems.errors == [], "\n".join(page.problems.errors)
+    assert search_results(page, site_url, "qwxzvbnonsenseword", edition=chinese) == []

@@ -26,7 +26,9 @@ def set_buttons(app, config):
 
 def offer_executed_notebook(app, pagename, templatename, context, doctree):
     """Offer the executed notebook in the download menu (no launch buttons)."""
-    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    executed_dir = (app.config.executed_notebooks
+                    or Path(app.outdir).parent / "jupyter_execute")
+    executed = Path(app.srcdir, executed_dir, f"{pagename}.ipynb")
     if repository_url(app.config) or not executed.is_file():
         return
     offered = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
@@ -36,6 +38,9 @@ def offer_executed_notebook(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    # Where the executed notebooks are, relative to the book's root: by default this
+    # build's own (jupyter_execute next to the site).
+    app.add_config_value("executed_notebooks", "", "html", str)
     app.connect("config-inited", set_buttons)
     # Before sphinx-book-theme's header buttons (priority 501), which read ipynb_source.
     app.connect("html-page-context", offer_executed_notebook, priority=500)
