@@ -332,14 +332,14 @@ def backpropagate(grads, retain_graph=False, create_graph=False, keep=None):
                     add_gradient(grads, x, g)
         if not retain_graph:
             node.release()
-    leaves = list(grads)
-    for node in leaves if keep is None else keep(leaves):
-        node.backward_step(grads[node], create_graph)
+    leaves = grads if keep is None else {n: grads[n] for n in keep(list(grads))}
+    for node, grad in leaves.items():  # what is left: the leaves' complete gradients
+        node.backward_step(grad, create_graph)
 
 
 def add_gradient(grads, x, g):
     """Add ``g``, a gradient of tensor ``x``, into what has reached x's node."""
-    node = node_of(x)
+    node = x.grad_fn or node_of(x)  # (the call only for a leaf)
     if node.outputs_several:  # one of a custom Function's outputs: into its slot
         g = node.in_output_slot(x, g)
     elif g.dtype is not x.array.dtype and g.dtype != x.array.dtype:
