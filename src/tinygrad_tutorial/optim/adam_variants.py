@@ -3,14 +3,8 @@ rectified (warmed-up) step size."""
 from .. import backend
 from ..autograd import no_grad
 from .adam import _lerp_
-from .hyperparameters import check_betas, check_non_negative
+from .hyperparameters import check_adam_options, check_non_negative
 from .optimizer import Optimizer, decay_weight, evaluate_closure
-
-
-def _check_adam_options(lr, betas, eps, weight_decay):
-    check_non_negative(("learning rate", lr), ("epsilon value", eps))
-    check_betas(betas)
-    check_non_negative(("weight_decay value", weight_decay))
 
 
 class Adamax(Optimizer):
@@ -23,7 +17,7 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False):
-        _check_adam_options(lr, betas, eps, weight_decay)
+        check_adam_options(lr, betas, eps, weight_decay)
         super().__init__(
             params,
             dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
@@ -70,7 +64,7 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False):
-        _check_adam_options(lr, betas, eps, weight_decay)
+        check_adam_options(lr, betas, eps, weight_decay)
         check_non_negative(("momentum_decay value", momentum_decay))
         super().__init__(
             params,
@@ -129,7 +123,7 @@ class RAdam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False):
-        _check_adam_options(lr, betas, eps, weight_decay)
+        check_adam_options(lr, betas, eps, weight_decay)
         super().__init__(
             params,
             dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,

@@ -14,3 +14,10 @@ def check_betas(betas):
     for i, beta in enumerate(betas):
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+def check_adam_options(lr, betas, eps, weight_decay):
+    """The checks Adam and its variants share, in PyTorch's order."""
+    check_non_negative(("learning rate", lr), ("epsilon value", eps))
+    check_betas(betas)
+    check_non_negative(("weight_decay value", weight_decay))
