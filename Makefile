@@ -139,32 +139,28 @@ $(ZH_SITE)/.built: $(ZH_BUILD)/.catalogs-checked $(SITE)/.built _config.zh.yml \
 	cp -r $(ZH_BUILD)/_build/html $(ZH_SITE)
 	touch $@
 
-# Debian's gettext gives msgfmt, which checks every catalog (make book, make test).
-# Installed here when make runs as root on Debian; otherwise make says what to install.
-$(MSGFMT):
+# A Debian package a make step needs: installed when make runs as root on Debian;
+# otherwise make says what to install. $(call debian_package,PACKAGE,PATH,WHAT NEEDS IT)
+define debian_package
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Debian's gettext (msgfmt): apt-get install gettext"; \
+	  echo "Installing Debian's $(1): apt-get install $(1)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	  apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
 	else \
-	  echo "$(MSGFMT) is missing: checking the Chinese catalogs needs it." >&2; \
-	  echo "Install Debian's gettext (sudo apt-get install gettext)." >&2; \
+	  echo "$(2) is missing: $(3)." >&2; \
+	  echo "Install Debian's package (sudo apt-get install $(1)), rerun make." >&2; \
 	  exit 1; \
 	fi
+endef
+
+# Debian's gettext gives msgfmt, which checks every catalog (make book, make test).
+$(MSGFMT):
+	$(call debian_package,gettext,$(MSGFMT),checking the Chinese catalogs needs it)
 
 # Debian's Chromium drives the browser tests and the PDF (Playwright's own browser
-# download is not needed). Installed here when make runs as root on Debian; otherwise
-# make says what to install.
+# download is not needed).
 $(CHROMIUM):
-	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Debian's Chromium: apt-get install chromium"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	else \
-	  echo "$(CHROMIUM) is missing: the browser tests and make pdf need it." >&2; \
-	  echo "Install Debian's package (sudo apt-get install chromium), rerun make." >&2; \
-	  exit 1; \
-	fi
+	$(call debian_package,chromium,$(CHROMIUM),the browser tests and make pdf need it)
 
 clean:
 	rm -rf _build screenshots book/*.ipynb .pytest_cache .hypothesis
