@@ -49,9 +49,8 @@ def _nodes_leading_to(order, targets):
     runs = set()
     for node in reversed(order):  # producers first: whether inputs' nodes run is known
         # a freed node has let go of its inputs: it runs, to raise that it is freed
-        if node.freed or any([x._requires_grad and (autograd.node_of(x) in targets
-                                                    or autograd.node_of(x) in runs)
-                              for x in node.inputs]):
+        inputs_nodes = [autograd.node_of(x) for x in node.inputs if x._requires_grad]
+        if node.freed or any([n in targets or n in runs for n in inputs_nodes]):
             runs.add(node)
     return runs
 
