@@ -24,7 +24,7 @@ import inspect
 import warnings
 import weakref
 
-from . import autograd
+from . import autograd, inplace
 from .autograd import Function, _modified_in_place, no_grad, set_grad_enabled
 from .ops import unbroadcast
 from .tensor import Tensor, broadcast_shape, zeros
@@ -133,7 +133,7 @@ class CustomFunctionNode(Function):
     def __init__(self, function, ctx, args, outputs):
         self.function, self.ctx = function, ctx
         self.inputs = tuple(a for a in args if isinstance(a, Tensor))
-        self.rebase_count = autograd._inplace.rebases  # see inplace.note_versions
+        self.rebase_count = inplace.rebases  # see inplace.note_versions
         self.argument_is_tensor = [isinstance(a, Tensor) for a in args]
         self.outputs = [weakref.ref(out) if isinstance(out, Tensor) else None
                         for out in outputs]
